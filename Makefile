@@ -1,0 +1,40 @@
+# dsclone: the two commands a new user needs are `make demo` and `make test`.
+
+GO        ?= go
+BIN       := bin/dsclone
+DEMO_OUT  := samples/out
+PKGS      := ./...
+
+.PHONY: all build demo test test-short bench torture lint fuzz sdk-check libreoffice-check clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/dsclone
+
+# demo clones the sample manifest through the embedded simulator and writes a
+# results workbook to samples/out/.
+demo: build
+	@mkdir -p $(DEMO_OUT)
+	@rm -f $(DEMO_OUT)/demo.dsclone.db
+	$(BIN) run --simulate --sim-clone-time 2s \
+		--state $(DEMO_OUT)/demo.dsclone.db --out $(DEMO_OUT)/demo.results.xlsx \
+		samples/manifest.xlsx
+
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test -race -timeout 8m $(PKGS)
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./... | grep -E '^(scenario=|ok|FAIL|---)' || true
+
+torture: build
+	DSCLONE_TORTURE=long $(GO) test -run 'TestCrash' -count 1 -timeout 60m -v ./cmd/dsclone
+
+lint:
+	gofmt -l . | tee /dev/stderr | (! read)
+	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+
+clean:
+	rm -rf bin $(DEMO_OUT)
