@@ -38,3 +38,8 @@ lint:
 
 clean:
 	rm -rf bin $(DEMO_OUT)
+
+# sdk-check drives `dsclone sim` with Docusign's own Node Admin SDK (needs node
+# and npm, and the npm registry).
+sdk-check:
+	simulator/sdkcheck/run.sh
