@@ -1,0 +1,377 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/dsclone/dsclone/docusign"
+	"github.com/dsclone/dsclone/manifest"
+	"github.com/dsclone/dsclone/store"
+)
+
+// listMargin widens the clone list's since date, for clock skew between this
+// machine and Docusign.
+const listMargin = 15 * time.Minute
+
+// fallbackAfter is the number of consecutive polls a work id may be missing
+// from the list before it is fetched on its own.
+const fallbackAfter = 2
+
+// poll follows every clone in flight and reconciles every unknown submission
+// with one list call per round, until nothing is left to wait for.
+func (r *Runner) poll(ctx context.Context) error {
+	for {
+		if r.finished() {
+			return nil
+		}
+		if !r.sleepPoll(ctx) {
+			return nil
+		}
+		if err := r.pollOnce(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// finished reports whether the poller may stop: no clone in flight or
+// unknown, and either no queued work or the run is stopping. A stopping run
+// also ends when its drain deadline passes.
+func (r *Runner) finished() bool {
+	stopping := r.stopping.Load()
+	if stopping && r.opts.Now().UnixNano() > r.drainDeadline.Load() {
+		return true
+	}
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, l := range r.lanes {
+		if len(l.active) > 0 || (!stopping && len(l.queue) > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// sleepPoll waits for the next poll; false when the run is cancelled.
+func (r *Runner) sleepPoll(ctx context.Context) bool {
+	t := time.NewTimer(r.interval())
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+	case <-r.wakePoller:
+	}
+	return true
+}
+
+// interval adapts the polling interval to how long clones take: a twentieth
+// of the typical clone, between MinPollInterval and PollInterval.
+func (r *Runner) interval() time.Duration {
+	r.mu.Lock()
+	typical := median(r.durations)
+	r.mu.Unlock()
+
+	iv := r.opts.PollInterval
+	if typical > 0 && typical/20 < iv {
+		iv = typical / 20
+	}
+	return max(iv, r.opts.MinPollInterval)
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(a, b int) bool { return s[a] < s[b] })
+	return s[len(s)/2]
+}
+
+// watched is what one poll round looks at.
+type watched struct {
+	inFlight []store.Job
+	unknown  []store.Job
+	since    time.Time
+}
+
+func (r *Runner) watchList() watched {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+
+	var w watched
+	for _, l := range r.lanes {
+		for key := range l.active {
+			j := *r.jobs[key]
+			at := j.SubmittedAt
+			switch j.State {
+			case store.InFlight:
+				w.inFlight = append(w.inFlight, j)
+			case store.Unknown:
+				w.unknown = append(w.unknown, j)
+				at = j.IntentAt
+			default:
+				continue
+			}
+			if w.since.IsZero() || at.Before(w.since) {
+				w.since = at
+			}
+		}
+	}
+	w.since = w.since.Add(-listMargin)
+	return w
+}
+
+// pollOnce lists the organization's clones once and applies what it says to
+// every watched job.
+func (r *Runner) pollOnce(ctx context.Context) error {
+	w := r.watchList()
+	if len(w.inFlight) == 0 && len(w.unknown) == 0 {
+		return nil
+	}
+
+	clones, err := r.api.ListClones(ctx, w.since)
+	if err != nil {
+		return r.pollFailed(ctx, err)
+	}
+	byWork := make(map[string]docusign.Clone, len(clones))
+	for _, c := range clones {
+		byWork[strings.ToLower(c.WorkID)] = c
+	}
+
+	var changes []store.Change
+	var lost []store.Job
+	for _, j := range w.inFlight {
+		c, ok := byWork[strings.ToLower(j.WorkID)]
+		if !ok {
+			if r.markMissing(j.Key) {
+				lost = append(lost, j)
+			}
+			continue
+		}
+		r.clearMissing(j.Key)
+		if ch, changed := r.progressChange(j, c); changed {
+			changes = append(changes, ch)
+		}
+	}
+	changes = append(changes, r.reconcile(w.unknown, clones)...)
+	changes = append(changes, r.fetchLost(ctx, lost)...)
+
+	updated, err := r.apply(changes...)
+	if err != nil {
+		return err
+	}
+	r.release(updated)
+	return nil
+}
+
+// pollFailed decides whether a failed poll ends the run: only when retrying
+// cannot help.
+func (r *Runner) pollFailed(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	if docusign.ClassOf(err) == docusign.ClassAuth {
+		return fmt.Errorf("poll clones: %w", err)
+	}
+	r.log.Warn().Err(err).Msg("poll clones failed; trying again at the next interval")
+	return nil
+}
+
+func (r *Runner) markMissing(key string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.missing[key]++
+	return r.missing[key] >= fallbackAfter
+}
+
+func (r *Runner) clearMissing(key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.missing, key)
+}
+
+// fetchLost gets, one by one, clones in flight that the list no longer shows.
+// A work id Docusign does not know any more makes its job unknown, to be
+// looked for by its row.
+func (r *Runner) fetchLost(ctx context.Context, lost []store.Job) []store.Change {
+	var changes []store.Change
+	for _, j := range lost {
+		c, err := r.api.GetClone(ctx, j.AssetGroupID, j.WorkID)
+		switch {
+		case err == nil:
+			r.clearMissing(j.Key)
+			if ch, changed := r.progressChange(j, c); changed {
+				changes = append(changes, ch)
+			}
+		case docusign.ClassOf(err) == docusign.ClassNotFound:
+			r.clearMissing(j.Key)
+			now := r.opts.Now().UTC()
+			msg := err.Error()
+			changes = append(changes, store.Change{Key: j.Key, To: store.Unknown, Note: "work id not found",
+				Mutate: func(j *store.Job) {
+					j.LastError = msg
+					j.UnknownSince = now
+					j.ListChecks = 0
+				}})
+		default:
+			r.log.Warn().Err(err).Str("job", j.Key).Str("work_id", j.WorkID).Msg("get clone failed")
+		}
+	}
+	return changes
+}
+
+// progressChange turns a clone record into the change of its job, and
+// reports whether anything changed.
+func (r *Runner) progressChange(j store.Job, c docusign.Clone) (store.Change, bool) {
+	to := store.InFlight
+	switch {
+	case c.Status.Completed():
+		to = store.Completed
+	case c.Status.Failed():
+		to = store.Failed
+	}
+
+	same := to == j.State && c.RawStatus == j.DocusignStatus && c.Attempts == j.Attempts
+	if same {
+		return store.Change{}, false
+	}
+	now := r.opts.Now().UTC()
+	return store.Change{Key: j.Key, To: to, Mutate: func(j *store.Job) {
+		setWork(j, c)
+		if to == store.InFlight {
+			return
+		}
+		j.FinishedAt = now
+		if to == store.Failed {
+			j.LastError = failureMessage(c)
+			j.Hint = failureHint(c)
+		}
+	}}, true
+}
+
+// reconcile looks for the clones of unknown submissions in the list: a clone
+// of the same row created after the intent is adopted; a submission not found
+// in two listings across the grace window needs review.
+func (r *Runner) reconcile(unknown []store.Job, clones []docusign.Clone) []store.Change {
+	if len(unknown) == 0 {
+		return nil
+	}
+	taken := r.workIDsInUse()
+
+	var changes []store.Change
+	now := r.opts.Now().UTC()
+	for _, j := range unknown {
+		best := bestByKey(clones, j.IntentAt.Add(-listMargin), func(c docusign.Clone) bool {
+			return !taken[strings.ToLower(c.WorkID)]
+		})
+		if c, ok := best[j.Key]; ok {
+			taken[strings.ToLower(c.WorkID)] = true
+			changes = append(changes, store.Change{Key: j.Key, To: store.InFlight, Note: "found in the organization's clone list",
+				Mutate: func(j *store.Job) {
+					j.SubmittedAt = j.IntentAt
+					j.LastError = ""
+					setWork(j, c)
+				}})
+			continue
+		}
+
+		checks := j.ListChecks + 1
+		if checks >= 2 && now.Sub(j.UnknownSince) >= r.opts.GraceWindow {
+			changes = append(changes, store.Change{Key: j.Key, To: store.NeedsReview, Note: "not found after the grace window",
+				Mutate: func(j *store.Job) {
+					j.ListChecks = checks
+					j.Hint = needsReviewHint
+				}})
+			continue
+		}
+		changes = append(changes, store.Change{Key: j.Key, To: store.Unknown, Mutate: func(j *store.Job) { j.ListChecks = checks }})
+	}
+	return changes
+}
+
+// workIDsInUse returns the work ids that jobs of this run already hold.
+func (r *Runner) workIDsInUse() map[string]bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+
+	ids := make(map[string]bool)
+	for _, j := range r.jobs {
+		if j.WorkID != "" {
+			ids[strings.ToLower(j.WorkID)] = true
+		}
+	}
+	return ids
+}
+
+// release frees the lane slots of jobs that no longer need polling and
+// records how long completed clones took.
+func (r *Runner) release(updated []store.Job) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+
+	for _, j := range updated {
+		if j.State != store.Completed && j.State != store.Failed && j.State != store.NeedsReview {
+			continue
+		}
+		l := r.lanes[j.Lane]
+		if l == nil || !l.active[j.Key] {
+			continue
+		}
+		delete(l.active, j.Key)
+		delete(r.missing, j.Key)
+		signal(l.wake)
+		if j.State == store.Completed && !j.SubmittedAt.IsZero() && !j.Adopted {
+			r.durations = append(r.durations, j.FinishedAt.Sub(j.SubmittedAt))
+		}
+	}
+}
+
+// bestByKey picks, for each row key, the newest clone created at or after
+// since that keep accepts, preferring a completed one.
+func bestByKey(clones []docusign.Clone, since time.Time, keep func(docusign.Clone) bool) map[string]docusign.Clone {
+	best := make(map[string]docusign.Clone)
+	for _, c := range clones {
+		if !keep(c) || (!since.IsZero() && !c.CreatedDate.IsZero() && c.CreatedDate.Before(since)) {
+			continue
+		}
+		key := manifest.MatchKey(c.SourceAccountID, c.TargetName, c.AdminEmail)
+		prev, ok := best[key]
+		if !ok || better(c, prev) {
+			best[key] = c
+		}
+	}
+	return best
+}
+
+func better(c, prev docusign.Clone) bool {
+	if c.Status.Completed() != prev.Status.Completed() {
+		return c.Status.Completed()
+	}
+	return c.CreatedDate.After(prev.CreatedDate)
+}
+
+// setWork copies what a clone record says into its job.
+func setWork(j *store.Job, c docusign.Clone) {
+	if c.WorkID != "" {
+		j.WorkID = c.WorkID
+	}
+	if c.AssetGroupID != "" {
+		j.AssetGroupID = c.AssetGroupID
+	}
+	j.DocusignStatus = c.RawStatus
+	if j.DocusignStatus == "" {
+		j.DocusignStatus = c.Status.String()
+	}
+	j.Attempts = c.Attempts
+	if c.TargetAccountID != "" {
+		j.NewAccountID = c.TargetAccountID
+	}
+	if c.Status.Retrying() {
+		j.LastError = failureMessage(c)
+	}
+}
+
