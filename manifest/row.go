@@ -54,7 +54,10 @@ type Manifest struct {
 	Format  string   `json:"format"` // "csv" or "xlsx"
 	Sheet   string   `json:"sheet,omitempty"`
 	Headers []string `json:"headers"`
-	Rows    []Row    `json:"rows"`
+	// Columns maps each canonical column found (ColSourceAccountID...) to its
+	// index in Headers and Row.Values.
+	Columns map[string]int `json:"columns,omitempty"`
+	Rows    []Row          `json:"rows"`
 	// SHA256 is the hex digest of the file's bytes.
 	SHA256 string `json:"sha256"`
 }
