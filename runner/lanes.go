@@ -45,24 +45,9 @@ func (r *Runner) assignLanes(ctx context.Context) error {
 // laneChange sets a queued job's asset group and lane, or fails it when its
 // source account cannot be cloned.
 func (r *Runner) laneChange(j store.Job, byID map[string]docusign.AssetGroupAccount) store.Change {
-	src := strings.ToLower(j.Row.SourceAccountID)
-	acct, ok := byID[src]
-	switch {
-	case !ok:
-		return failChange(j.Key, "source account "+j.Row.SourceAccountID+" is not an asset group account of the organization",
-			"check the source_account_id against `dsclone accounts`; the account must belong to an asset group of this organization")
-	case !acct.Compliant:
-		return failChange(j.Key, "source account "+j.Row.SourceAccountID+" is not compliant",
-			"only compliant asset group accounts can be cloned; see `dsclone accounts`")
-	}
-
-	group := acct.AssetGroupID
-	if group == "" {
-		group = j.Row.AssetGroupID
-	}
-	laneKey := group
-	if r.opts.LaneKey == LaneBySourceAccount {
-		laneKey = src
+	group, laneKey, problem := resolveSource(j.Row, byID, r.opts.LaneKey)
+	if problem != nil {
+		return failChange(j.Key, problem.Message, problem.Hint)
 	}
 	return store.Change{Key: j.Key, To: store.Queued, Mutate: func(j *store.Job) {
 		j.AssetGroupID = group

@@ -374,4 +374,3 @@ func setWork(j *store.Job, c docusign.Clone) {
 		j.LastError = failureMessage(c)
 	}
 }
-

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/dsclone/dsclone/manifest"
+	"github.com/dsclone/dsclone/simulator"
+)
+
+// simulateFlags are the flags of --simulate: run against an embedded
+// simulator that knows every source account of the manifest.
+type simulateFlags struct {
+	enabled   bool
+	cloneTime time.Duration
+	seed      int64
+}
+
+func (f *simulateFlags) register(fs *pflag.FlagSet) {
+	fs.BoolVar(&f.enabled, "simulate", false, "run against an embedded Docusign simulator that knows the manifest's accounts (no credentials needed)")
+	fs.DurationVar(&f.cloneTime, "sim-clone-time", 2*time.Second, "with --simulate: how long a simulated clone takes")
+	fs.Int64Var(&f.seed, "sim-seed", 1, "with --simulate: seed of the simulator's random choices")
+}
+
+// start serves an embedded simulator learned from the manifest's rows and
+// points api at it. The returned func stops it.
+func (f *simulateFlags) start(rows []manifest.Row, api *apiFlags) (*simulator.Server, func(), error) {
+	sources := make([]simulator.Source, 0, len(rows))
+	for _, r := range rows {
+		sources = append(sources, simulator.Source{AccountID: r.SourceAccountID, AssetGroupID: r.AssetGroupID, AdminEmail: r.AdminEmail})
+	}
+
+	srv, err := simulator.New(simulator.Options{
+		CloneTime:   f.cloneTime,
+		CloneSpread: f.cloneTime / 5,
+		Seed:        f.seed,
+		Org:         simulator.OrgFromSources(sources),
+	})
+	if err != nil {
+		return nil, nil, usageErrorf("--simulate: %w", err)
+	}
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		return nil, nil, fmt.Errorf("start the embedded simulator: %w", err)
+	}
+
+	creds := srv.Credentials()
+	api.baseURL = srv.BaseURL()
+	api.authURL = srv.AuthURL()
+	api.orgID = creds.OrgID
+	api.accessToken = creds.AccessToken
+	return srv, func() { _ = srv.Close() }, nil
+}
+
+// pollInterval is the polling interval that suits the simulated clone time.
+func (f *simulateFlags) pollInterval() time.Duration {
+	return max(f.cloneTime/10, 50*time.Millisecond)
+}
