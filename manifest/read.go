@@ -184,12 +184,18 @@ func (b *builder) setHeader(cells []string) error {
 // normalised, and keeping every cell as written.
 func (b *builder) row(line int, cells []string) Row {
 	r := Row{Line: line, Values: append([]string(nil), cells...)}
+	b.refill(&r)
+	return r
+}
+
+// refill sets the canonical fields of r from its Values.
+func (b *builder) refill(r *Row) {
 	field := func(col string) string {
 		i, ok := b.cols[col]
-		if !ok || i >= len(cells) {
+		if !ok || i >= len(r.Values) {
 			return ""
 		}
-		return cleanSpace(cells[i])
+		return cleanSpace(r.Values[i])
 	}
 
 	r.SourceAccountID = normalizeGUID(field(ColSourceAccountID))
@@ -201,7 +207,6 @@ func (b *builder) row(line int, cells []string) Row {
 	r.Region = strings.ToUpper(field(ColRegion))
 	r.AssetGroupID = normalizeGUID(field(ColAssetGroupID))
 	r.AdminLocale = normalizeLocale(field(ColAdminLocale))
-	return r
 }
 
 // finish pads every row to the width of the header and returns the manifest.

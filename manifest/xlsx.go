@@ -7,6 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -128,6 +131,72 @@ func pickSheet(f *excelize.File, name string) (string, error) {
 // readSheet streams the rows of sheet into b. The n-th call to Next is row n
 // of the sheet, blank rows included.
 func readSheet(f *excelize.File, sheet string, b *builder) error {
+	var sci []cellRef
+	err := eachRow(f, sheet, excelize.Options{}, func(line int, cells []string) error {
+		for i, c := range cells {
+			if sciNumber.MatchString(c) {
+				sci = append(sci, cellRef{line: line, col: i})
+			}
+		}
+		return b.add(line, cells)
+	})
+	if err != nil || len(sci) == 0 {
+		return err
+	}
+	return restoreNumbers(f, sheet, b, sci)
+}
+
+// sciNumber matches a number that the General format shows in scientific
+// notation, such as a long numeric id typed into a cell: 1.23457E+15.
+var sciNumber = regexp.MustCompile(`^-?\d(\.\d+)?E[+-]\d+$`)
+
+type cellRef struct{ line, col int }
+
+// restoreNumbers replaces the cells that the General format showed in
+// scientific notation by their whole value (1234567890123456, not
+// 1.23456789012346E+15), reading the sheet a second time for their raw values.
+// Only rows with such cells pay for it.
+func restoreNumbers(f *excelize.File, sheet string, b *builder, refs []cellRef) error {
+	rowAt := make(map[int]*Row, len(refs))
+	for i := range b.m.Rows {
+		rowAt[b.m.Rows[i].Line] = &b.m.Rows[i]
+	}
+	want := make(map[int][]int)
+	for _, ref := range refs {
+		if rowAt[ref.line] != nil {
+			want[ref.line] = append(want[ref.line], ref.col)
+		}
+	}
+
+	return eachRow(f, sheet, excelize.Options{RawCellValue: true}, func(line int, cells []string) error {
+		for _, col := range want[line] {
+			r := rowAt[line]
+			if col >= len(cells) || col >= len(r.Values) {
+				continue
+			}
+			if v, ok := wholeNumber(cells[col]); ok {
+				r.Values[col] = v
+				b.refill(r)
+			}
+		}
+		return nil
+	})
+}
+
+// wholeNumber formats a raw numeric cell value without an exponent when it is
+// a whole number.
+func wholeNumber(raw string) (string, bool) {
+	f, err := strconv.ParseFloat(raw, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) >= 1e21 {
+		return "", false
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64), true
+}
+
+// eachRow calls fn with the cells of every row of sheet, numbered as the
+// spreadsheet numbers them.
+func eachRow(f *excelize.File, sheet string, opts excelize.Options,
+	fn func(line int, cells []string) error) error {
 	rows, err := f.Rows(sheet)
 	if err != nil {
 		return fmt.Errorf("read sheet %q: %w", sheet, err)
@@ -137,11 +206,11 @@ func readSheet(f *excelize.File, sheet string, b *builder) error {
 	line := 0
 	for rows.Next() {
 		line++
-		cells, err := rows.Columns()
+		cells, err := rows.Columns(opts)
 		if err != nil {
 			return fmt.Errorf("read sheet %q, row %d: %w", sheet, line, err)
 		}
-		if err := b.add(line, cells); err != nil {
+		if err := fn(line, cells); err != nil {
 			return fmt.Errorf("sheet %q: %w", sheet, err)
 		}
 	}
