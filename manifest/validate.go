@@ -326,11 +326,20 @@ func (v *validator) locale() {
 		return
 	}
 	hint := ""
-	if strings.EqualFold(s, "zh") || strings.HasPrefix(strings.ToLower(s), "zh") {
+	if guess, ok := localeGuesses[strings.ToLower(s)]; ok {
+		hint = fmt.Sprintf(`; did you mean %q?`, guess)
+	} else if strings.HasPrefix(strings.ToLower(s), "zh") {
 		hint = ` (for Chinese: zh_cn simplified, zh_tw traditional)`
 	}
 	v.errorf(ColAdminLocale, "%q is not a locale the API accepts: use one of %s%s",
 		s, strings.Join(Locales, ", "), hint)
+}
+
+// localeGuesses maps country codes written where a language was meant to
+// the locale they probably mean.
+var localeGuesses = map[string]string{
+	"jp": "ja", "kr": "ko", "cn": "zh_cn", "tw": "zh_tw", "br": "pt_br", "us": "en",
+	"gb": "en", "uk": "en", "mx": "es", "at": "de", "ch": "de",
 }
 
 // duplicates reports a row that asks for the same account as an earlier one,
