@@ -33,6 +33,9 @@ type Source struct{ AccountID, AssetGroupID, AdminEmail string }
 // account compliant, in the row's asset group or (when empty) one of its own
 // derived from the account id; every admin email an org admin. The org id is
 // derived from the account ids, so the same rows give the same organization.
+// An account id that is not a GUID is left out (the server refuses it anyway),
+// and an asset group id that is not a GUID is replaced by a derived one, so
+// that New always accepts the result.
 func OrgFromSources(sources []Source) Org {
 	var org Org
 	seenAccount := map[string]bool{}
@@ -40,13 +43,13 @@ func OrgFromSources(sources []Source) Org {
 
 	for _, src := range sources {
 		id := strings.ToLower(strings.TrimSpace(src.AccountID))
-		if id != "" && !seenAccount[id] {
+		if isGUID(id) && !seenAccount[id] {
 			seenAccount[id] = true
-			org.Accounts = append(org.Accounts, Account{
-				AccountID:    id,
-				AssetGroupID: strings.ToLower(strings.TrimSpace(src.AssetGroupID)),
-				Compliant:    true,
-			})
+			group := strings.ToLower(strings.TrimSpace(src.AssetGroupID))
+			if !isGUID(group) {
+				group = ""
+			}
+			org.Accounts = append(org.Accounts, Account{AccountID: id, AssetGroupID: group, Compliant: true})
 		}
 
 		email := strings.ToLower(strings.TrimSpace(src.AdminEmail))

@@ -14,18 +14,21 @@ func TestOrgFromSources(t *testing.T) {
 		{AccountID: strings.ToUpper(accOne), AssetGroupID: groupOne, AdminEmail: "A@Example.com"},
 		{AccountID: accTwo, AdminEmail: "b@example.com"},
 		{AccountID: accOne, AssetGroupID: groupTwo, AdminEmail: "a@example.com"},
+		{AccountID: "not a guid", AdminEmail: "a@example.com"},
+		{AccountID: accThree, AssetGroupID: "group 7", AdminEmail: ""},
 	}
 	org := OrgFromSources(sources)
 
-	if len(org.Accounts) != 2 || len(org.Admins) != 2 {
-		t.Fatalf("org %+v: want 2 accounts and 2 admins", org)
+	if len(org.Accounts) != 3 || len(org.Admins) != 2 {
+		t.Fatalf("org %+v: want 3 accounts and 2 admins", org)
 	}
 	if org.Accounts[0].AccountID != accOne || org.Accounts[0].AssetGroupID != groupOne {
 		t.Errorf("first account %+v: want the first row's asset group", org.Accounts[0])
 	}
-	derived := org.Accounts[1].AssetGroupID
-	if !isGUID(derived) || derived == groupOne {
-		t.Errorf("derived asset group %q", derived)
+	for _, acc := range org.Accounts[1:] {
+		if !isGUID(acc.AssetGroupID) || acc.AssetGroupID == groupOne {
+			t.Errorf("account %s: derived asset group %q", acc.AccountID, acc.AssetGroupID)
+		}
 	}
 	for _, acc := range org.Accounts {
 		if !acc.Compliant || acc.AccountName == "" || acc.AssetGroupName == "" {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dsclone/dsclone/manifest"
 	"github.com/dsclone/dsclone/simulator"
 )
 
@@ -20,10 +21,11 @@ func init() { commands = append(commands, newSimCmd) }
 
 // simFlags are the flags of `dsclone sim`.
 type simFlags struct {
-	addr    string
-	faults  []string
-	orgFile string
-	opts    simulator.Options
+	addr         string
+	faults       []string
+	orgFile      string
+	manifestFile string
+	opts         simulator.Options
 }
 
 // simInfo is the first line `dsclone sim` prints: how to reach it.
@@ -75,6 +77,7 @@ GET /_sim/stats answers what it saw.`,
 	fl.IntVar(&o.LimitStatus, "limit-status", 400, "HTTP status of rate limit errors (400 or 429)")
 	fl.Int64Var(&o.Seed, "seed", 0, "seed of every random choice, for repeatable runs")
 	fl.StringVar(&f.orgFile, "org", "", "organization JSON file (default: a small built-in organization)")
+	fl.StringVar(&f.manifestFile, "manifest", "", "learn the organization from a manifest's source accounts and admins")
 	return cmd
 }
 
@@ -88,14 +91,44 @@ func (f *simFlags) options() (simulator.Options, error) {
 	}
 	opts.Faults = faults
 
-	if f.orgFile != "" {
+	switch {
+	case f.orgFile != "" && f.manifestFile != "":
+		return opts, usageErrorf("--org and --manifest: give one of them")
+	case f.orgFile != "":
 		org, err := simulator.LoadOrg(f.orgFile)
 		if err != nil {
 			return opts, usageErrorf("--org: %w", err)
 		}
 		opts.Org = org
+	case f.manifestFile != "":
+		org, err := orgFromManifest(f.manifestFile)
+		if err != nil {
+			return opts, err
+		}
+		opts.Org = org
 	}
 	return opts, nil
+}
+
+// orgFromManifest learns the organization from a manifest's rows.
+func orgFromManifest(path string) (simulator.Org, error) {
+	m, err := manifest.Read(path, manifest.ReadOptions{})
+	if err != nil {
+		return simulator.Org{}, withCode(exitInvalid, fmt.Errorf("--manifest: %w", err))
+	}
+
+	sources := make([]simulator.Source, 0, len(m.Rows))
+	for _, r := range m.Rows {
+		sources = append(sources, simulator.Source{
+			AccountID: r.SourceAccountID, AssetGroupID: r.AssetGroupID, AdminEmail: r.AdminEmail,
+		})
+	}
+	org := simulator.OrgFromSources(sources)
+	if len(org.Accounts) == 0 {
+		return simulator.Org{}, withCode(exitInvalid,
+			fmt.Errorf("--manifest %q: no row has a source account id that is a GUID", path))
+	}
+	return org, nil
 }
 
 // parseFaults reads the --fault NAME=RATE values.
