@@ -47,7 +47,8 @@ func hold(path string) int {
 	if _, err := s.Apply(Change{Key: "a", To: Submitting}); err != nil {
 		return fail(err)
 	}
-	if _, err := s.Apply(Change{Key: "a", To: InFlight, Mutate: func(j *Job) { j.WorkID = "w-1" }}); err != nil {
+	setWorkID := func(j *Job) { j.WorkID = "w-1" }
+	if _, err := s.Apply(Change{Key: "a", To: InFlight, Mutate: setWorkID}); err != nil {
 		return fail(err)
 	}
 	jobs, err := s.Jobs()
