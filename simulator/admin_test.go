@@ -1,8 +1,10 @@
 package simulator
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -398,5 +400,42 @@ func TestSeedRepeats(t *testing.T) {
 	a, b := run(), run()
 	if strings.Join(a, ",") != strings.Join(b, ",") {
 		t.Errorf("two runs with one seed differ: %v and %v", a, b)
+	}
+}
+
+func TestConcurrentPostsKeepTheLaneRule(t *testing.T) {
+	h := start(t, Options{})
+	sources := []string{accOne, accTwo, accThree}
+
+	const posts = 30
+	statuses := make(chan int, posts)
+	var wg sync.WaitGroup
+	for i := range posts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := cloneBody(sources[i%len(sources)], fmt.Sprintf("Concurrent %d", i), testAdmin)
+			resp, err := h.try(http.MethodPost, h.srv.BaseURL()+h.org("/assetGroups/accountClone"),
+				h.token, body)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			statuses <- resp.status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+
+	accepted := 0
+	for status := range statuses {
+		if status == http.StatusOK {
+			accepted++
+		}
+	}
+	st := h.srv.Stats()
+	if accepted != 2 || st.ClonesAccepted != 2 || st.RejectedBusy != posts-2 ||
+		st.MaxActivePerAssetGroup != 1 {
+		t.Errorf("accepted %d, stats %+v: want one clone per asset group", accepted, st)
 	}
 }

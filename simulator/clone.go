@@ -148,7 +148,8 @@ func (c *clone) phaseAt(now time.Time) phase {
 	case f >= 1 && c.fate == FaultPermanentFailure:
 		return phase{statusPermanentFailure, maxAttempts, &failureDetails{
 			Error:            "ACCOUNT_CLONE_PERMANENT_FAILURE",
-			ErrorDescription: fmt.Sprintf("the clone failed %d times; contact Docusign support", maxAttempts),
+			ErrorDescription: fmt.Sprintf("the clone failed %d times; contact Docusign support",
+				maxAttempts),
 			IsSystemError:    true,
 		}}
 	case f >= 1 && c.fate == FaultProcessingError:
@@ -253,7 +254,8 @@ func (s *Server) validateRequest(req cloneRequest) (Account, string) {
 	src, ok := s.accounts[strings.ToLower(srcID)]
 	switch {
 	case !ok:
-		return Account{}, fmt.Sprintf("source account %s is not an asset group account of this organization", srcID)
+		return Account{}, fmt.Sprintf(
+			"source account %s is not an asset group account of this organization", srcID)
 	case !src.Compliant:
 		return Account{}, fmt.Sprintf("source account %s is not compliant", srcID)
 	case !s.admins[strings.ToLower(strings.TrimSpace(t.Admin.Email))]:

@@ -209,7 +209,8 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.clock()
 	s.mu.Unlock()
 	if !ok || (!t.expires.IsZero() && !now.Before(t.expires)) {
-		writeJSON(w, http.StatusUnauthorized, oauthError{"invalid_token", "the access token is expired or unknown"})
+		writeJSON(w, http.StatusUnauthorized,
+			oauthError{"invalid_token", "the access token is expired or unknown"})
 		return
 	}
 

@@ -61,10 +61,12 @@ GET /_sim/stats answers what it saw.`,
 
 	fl := cmd.Flags()
 	o := &f.opts
-	fl.StringVar(&f.addr, "addr", "127.0.0.1:8089", "where to listen, HOST:PORT (port 0 picks a free one)")
+	fl.StringVar(&f.addr, "addr", "127.0.0.1:8089",
+		"where to listen, HOST:PORT (port 0 picks a free one)")
 	fl.DurationVar(&o.CloneTime, "clone-time", 150*time.Second, "mean clone duration")
 	fl.DurationVar(&o.CloneSpread, "clone-spread", 0, "spread of the clone duration, +/- uniform")
-	fl.StringVar(&o.LaneKey, "lane-key", simulator.LaneAssetGroup, "what one active clone blocks: asset-group or source-account")
+	fl.StringVar(&o.LaneKey, "lane-key", simulator.LaneAssetGroup,
+		"what one active clone blocks: asset-group or source-account")
 	fl.IntVar(&o.LaneWidth, "lane-width", 1, "active clones allowed per lane key")
 	fl.IntVar(&o.BusyStatus, "busy-status", 400, "HTTP status of the \"max active clones\" rejection")
 	fl.StringArrayVar(&f.faults, "fault", nil, "inject a fault, NAME=RATE (repeatable); NAME one of "+
@@ -76,8 +78,10 @@ GET /_sim/stats answers what it saw.`,
 	fl.DurationVar(&o.BurstWindow, "burst-window", 30*time.Second, "length of the burst window")
 	fl.IntVar(&o.LimitStatus, "limit-status", 400, "HTTP status of rate limit errors (400 or 429)")
 	fl.Int64Var(&o.Seed, "seed", 0, "seed of every random choice, for repeatable runs")
-	fl.StringVar(&f.orgFile, "org", "", "organization JSON file (default: a small built-in organization)")
-	fl.StringVar(&f.manifestFile, "manifest", "", "learn the organization from a manifest's source accounts and admins")
+	fl.StringVar(&f.orgFile, "org", "",
+		"organization JSON file (default: a small built-in organization)")
+	fl.StringVar(&f.manifestFile, "manifest", "",
+		"learn the organization from a manifest's source accounts and admins")
 	return cmd
 }
 
