@@ -147,10 +147,10 @@ func (c *clone) phaseAt(now time.Time) phase {
 	switch {
 	case f >= 1 && c.fate == FaultPermanentFailure:
 		return phase{statusPermanentFailure, maxAttempts, &failureDetails{
-			Error:            "ACCOUNT_CLONE_PERMANENT_FAILURE",
+			Error: "ACCOUNT_CLONE_PERMANENT_FAILURE",
 			ErrorDescription: fmt.Sprintf("the clone failed %d times; contact Docusign support",
 				maxAttempts),
-			IsSystemError:    true,
+			IsSystemError: true,
 		}}
 	case f >= 1 && c.fate == FaultProcessingError:
 		return phase{statusCompleted, 4, nil}
