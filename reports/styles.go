@@ -21,6 +21,22 @@ var outcomeColours = map[string][2]string{
 // otherColours are those of every other outcome.
 var otherColours = [2]string{"E7E6E6", "3A3A3A"}
 
+// chartColours are the stronger colours of each outcome in charts, where pale
+// fills would be hard to tell apart.
+var chartColours = map[string]string{
+	OutcomeCompleted:   "70AD47",
+	OutcomeFailed:      "C00000",
+	OutcomeNeedsReview: "FFC000",
+	OutcomeInProgress:  "5B9BD5",
+	OutcomeNotStarted:  "A5A5A5",
+	OutcomeRemoved:     "595959",
+	"other":            "A5A5A5",
+}
+
+// fontFamily is the workbook's font, named in every style so that
+// spreadsheets that substitute fonts render bold cells in the same face.
+const fontFamily = "Calibri"
+
 // styles holds the workbook's style ids.
 type styles struct {
 	header, headerText int
@@ -40,16 +56,17 @@ func newStyles(f *excelize.File) (styles, error) {
 		id    *int
 		style excelize.Style
 	}{
-		{&st.header, excelize.Style{Font: &excelize.Font{Bold: true}, Fill: headerFill,
+		{&st.header, excelize.Style{Font: font(true, 11, ""), Fill: headerFill,
 			Border: border}},
-		{&st.headerText, excelize.Style{Font: &excelize.Font{Bold: true}, Fill: headerFill,
+		{&st.headerText, excelize.Style{Font: font(true, 11, ""), Fill: headerFill,
 			Border: border, NumFmt: textNumFmt}},
 		{&st.text, excelize.Style{NumFmt: textNumFmt}},
 		{&st.date, excelize.Style{CustomNumFmt: &dateFmt}},
-		{&st.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}}},
-		{&st.label, excelize.Style{Font: &excelize.Font{Bold: true}}},
-		{&st.note, excelize.Style{Font: &excelize.Font{Italic: true, Color: "595959"}}},
-		{&st.section, excelize.Style{Font: &excelize.Font{Bold: true, Size: 13},
+		{&st.title, excelize.Style{Font: font(true, 16, "")}},
+		{&st.label, excelize.Style{Font: font(true, 11, "")}},
+		{&st.note, excelize.Style{Font: &excelize.Font{Family: fontFamily, Italic: true,
+			Color: "595959"}}},
+		{&st.section, excelize.Style{Font: font(true, 13, ""),
 			Border: border}},
 		{&st.command, excelize.Style{Font: &excelize.Font{Family: "Courier New"},
 			NumFmt: textNumFmt}},
@@ -80,16 +97,13 @@ func outcomeStyle(o string) *excelize.Style {
 	}
 	return &excelize.Style{
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c[0]}},
-		Font: &excelize.Font{Color: c[1], Bold: true},
+		Font: font(true, 11, c[1]),
 	}
 }
 
-// outcomeColour is the fill colour of an outcome.
-func outcomeColour(o string) string {
-	if c, ok := outcomeColours[o]; ok {
-		return c[0]
-	}
-	return otherColours[0]
+// font is the workbook's font with the given settings.
+func font(bold bool, size float64, colour string) *excelize.Font {
+	return &excelize.Font{Family: fontFamily, Bold: bold, Size: size, Color: colour}
 }
 
 // headerFor is the style of a header cell holding h.

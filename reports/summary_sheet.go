@@ -185,7 +185,7 @@ func (w *summaryWriter) laneTable(s summary) [2]int {
 
 // layout sets the Summary's column widths.
 func (w *summaryWriter) layout() {
-	widths := []float64{38, 12, 11, 9, 9, 12, 14, 20, 20}
+	widths := []float64{38, 20, 11, 9, 9, 12, 14, 20, 20}
 	for i, width := range widths {
 		col, _ := excelize.ColumnNumberToName(i + 1)
 		if err := w.f.SetColWidth(SheetSummary, col, col, width); err != nil && w.err == nil {
@@ -251,9 +251,10 @@ func (w *summaryWriter) keep(err error) {
 	}
 }
 
-// chartHeightRows is how many sheet rows the lane chart covers.
+// chartHeightRows is how many sheet rows the lane chart covers, with a margin
+// for spreadsheets whose default row is shorter than 20 pixels.
 func chartHeightRows(lanes int) int {
-	return (chartHeight(lanes) + 19) / 20
+	return (chartHeight(lanes)+16)/17 + 1
 }
 
 // chartHeight is the lane chart's height in pixels.
@@ -274,7 +275,7 @@ func addOutcomeChart(f *excelize.File, rows [2]int) error {
 			return err
 		}
 		points = append(points, excelize.ChartDataPoint{Index: r - rows[0],
-			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{outcomeColour(o)}}})
+			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{chartColours[o]}}})
 	}
 
 	return f.AddChart(SheetSummary, cellName(4, rows[0]-1), &excelize.Chart{
@@ -308,7 +309,7 @@ func addLaneChart(f *excelize.File, rows [2]int) error {
 			Categories: rangeRef(1, rows),
 			Values:     rangeRef(3+i, rows),
 			Fill: excelize.Fill{Type: "pattern", Pattern: 1,
-				Color: []string{outcomeColour(name)}},
+				Color: []string{chartColours[name]}},
 		})
 	}
 

@@ -70,12 +70,45 @@ func setupBook(f *excelize.File, in Input) error {
 		}
 	}
 	f.SetActiveSheet(0)
+	if err := setupPrint(f); err != nil {
+		return err
+	}
 
 	return f.SetDocProps(&excelize.DocProperties{
 		Title:   "dsclone results " + in.Run.ID,
 		Creator: "dsclone",
 		Created: in.Now.UTC().Format(time.RFC3339),
 	})
+}
+
+// setupPrint makes the sheets print well: the Summary one page wide, the
+// tables in landscape with their header row on every page. It must run before
+// the tables are streamed.
+func setupPrint(f *excelize.File) error {
+	fit, one, zero := true, 1, 0
+	if err := f.SetSheetProps(SheetSummary, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	if err := f.SetPageLayout(SheetSummary, &excelize.PageLayoutOptions{
+		FitToWidth: &one, FitToHeight: &zero,
+	}); err != nil {
+		return err
+	}
+
+	landscape := "landscape"
+	for _, sheet := range []string{SheetResults, SheetFailed} {
+		err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape})
+		if err != nil {
+			return err
+		}
+		err = f.SetDefinedName(&excelize.DefinedName{
+			Name: "_xlnm.Print_Titles", RefersTo: sheet + "!$1:$1", Scope: sheet,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeResults streams the Results sheet: every job in manifest order, removed
