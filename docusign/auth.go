@@ -75,7 +75,8 @@ func newTokens(s *settings, hc *http.Client, red *redactor) *tokens {
 		Scopes:     Scopes,
 		TokenURL:   s.auth.String() + "/oauth/token",
 		Audience:   s.auth.Host,
-		Expires:    time.Hour,
+		// Expires stays zero: the library then sets exp exactly one hour
+		// after iat, the most Docusign accepts.
 	}
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, hc)
 	t.newSrc = func() oauth2.TokenSource {
@@ -124,13 +125,18 @@ func (c *Client) tokenError(err error) error {
 		return fmt.Errorf("get access token: %w", stripSecrets(err, c.red))
 	}
 
-	if re.ErrorCode == "consent_required" {
+	// The jwt package leaves the error fields empty: read the body here.
+	code, desc := re.ErrorCode, re.ErrorDescription
+	if code == "" {
+		code, desc = parseErrorBody(re.Body)
+	}
+	if code == "consent_required" {
 		return &ConsentRequiredError{
 			URL: ConsentURL(c.s.auth.String(), c.s.IntegrationKey, c.s.RedirectURI, Scopes),
 		}
 	}
 
-	e := &Error{Op: "get access token", Code: re.ErrorCode, Message: re.ErrorDescription}
+	e := &Error{Op: "get access token", Code: c.red.redact(code), Message: c.red.redact(desc)}
 	if re.Response != nil {
 		e.HTTPStatus = re.Response.StatusCode
 		e.TraceToken = re.Response.Header.Get(traceTokenHeader)

@@ -234,9 +234,10 @@ func (c *Client) ListAssetGroupAccounts(ctx context.Context, compliantOnly bool)
 	if err := c.needOrg(op); err != nil {
 		return nil, err
 	}
-	r := request{
-		op: op, path: c.orgPath("/assetGroups/accounts"),
-		query: url.Values{"compliant": {strconv.FormatBool(compliantOnly)}},
+	r := request{op: op, path: c.orgPath("/assetGroups/accounts")}
+	if compliantOnly {
+		// compliant is a filter: false would ask for the non-compliant ones only.
+		r.query = url.Values{"compliant": {"true"}}
 	}
 
 	var answer struct {
