@@ -193,7 +193,7 @@ func drive(ctx context.Context, a *app, st *store.Store, api runner.API, opts ru
 	opts.OnEvent = prog.event
 	opts.Logger = prog.logger(a.log)
 	opts.OnCheckpoint = func(run store.Run, jobs []store.Job) error {
-		return reports.Write(outPath, reports.FormatXLSX, reports.Input{Run: run, Jobs: jobs, Now: time.Now()})
+		return reports.Write(outPath, reports.XLSX, reports.Input{Run: run, Jobs: jobs, Now: time.Now()})
 	}
 
 	r, err := runner.New(st, api, opts)
