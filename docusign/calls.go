@@ -188,8 +188,9 @@ func (c *Client) GetClone(ctx context.Context, assetGroupID, workID string) (Clo
 		return Clone{}, err
 	}
 	r := request{
-		op:    op,
-		path:  c.orgPath("/assetGroups/" + url.PathEscape(assetGroupID) + "/accountClones/" + url.PathEscape(workID)),
+		op: op,
+		path: c.orgPath("/assetGroups/" + url.PathEscape(assetGroupID) +
+			"/accountClones/" + url.PathEscape(workID)),
 		query: url.Values{"include_details": {"true"}},
 	}
 
@@ -229,7 +230,8 @@ func (c *Client) ListClones(ctx context.Context, since time.Time) ([]Clone, erro
 
 // ListAssetGroupAccounts returns the organization's asset group accounts,
 // only the compliant ones (the possible clone sources) when compliantOnly.
-func (c *Client) ListAssetGroupAccounts(ctx context.Context, compliantOnly bool) ([]AssetGroupAccount, error) {
+func (c *Client) ListAssetGroupAccounts(ctx context.Context,
+	compliantOnly bool) ([]AssetGroupAccount, error) {
 	const op = "list asset group accounts"
 	if err := c.needOrg(op); err != nil {
 		return nil, err
