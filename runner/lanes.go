@@ -189,7 +189,9 @@ func (r *Runner) submit(ctx context.Context, key string) (outcome, error) {
 		return outcomeRetry, err
 	}
 
+	r.crashpoint("intent")
 	clone, postErr := r.api.CloneAccount(ctx, cloneRequest(j))
+	r.crashpoint("answer")
 	if postErr == nil {
 		return outcomeSent, r.recordAccepted(key, clone)
 	}
@@ -245,6 +247,12 @@ func (r *Runner) recordRefused(ctx context.Context, key string, postErr error) (
 	}})
 	signal(r.wakePoller)
 	return outcomeSent, err
+}
+
+func (r *Runner) crashpoint(name string) {
+	if r.opts.Crashpoint != nil {
+		r.opts.Crashpoint(name)
+	}
 }
 
 // withdraw returns a job whose POST certainly created nothing to the queue.

@@ -137,6 +137,7 @@ func (r *Runner) pollOnce(ctx context.Context) error {
 	if err != nil {
 		return r.pollFailed(ctx, err)
 	}
+	r.crashpoint("poll")
 	byWork := make(map[string]docusign.Clone, len(clones))
 	for _, c := range clones {
 		byWork[strings.ToLower(c.WorkID)] = c

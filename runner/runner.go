@@ -72,6 +72,12 @@ type Options struct {
 	// called synchronously and must not block.
 	OnEvent func(Event)
 
+	// Crashpoint, when set, is called at the moments where a crash is most
+	// dangerous: "intent" (intent committed, POST not sent), "answer" (POST
+	// answered, answer not recorded) and "poll" (clones listed, nothing
+	// recorded). Crash tests use it to kill the process there.
+	Crashpoint func(name string)
+
 	// Logger receives structured logs; silent by default.
 	Logger zerolog.Logger
 

@@ -189,10 +189,18 @@ func drive(ctx context.Context, a *app, st *store.Store, api runner.API, opts ru
 	if err != nil {
 		return err
 	}
+	crash, err := crashpointFromEnv()
+	if err != nil {
+		return err
+	}
+	opts.Crashpoint = crash
 	prog := newProgress(a, jobs)
 	opts.OnEvent = prog.event
 	opts.Logger = prog.logger(a.log)
 	opts.OnCheckpoint = func(run store.Run, jobs []store.Job) error {
+		if crash != nil {
+			crash("report")
+		}
 		return reports.Write(outPath, reports.XLSX, reports.Input{Run: run, Jobs: jobs, Now: time.Now()})
 	}
 
