@@ -2,6 +2,7 @@ package docusign
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -252,8 +253,10 @@ func checkPrivateKey(key []byte) error {
 	if _, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
 		return nil
 	}
-	if _, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
-		return nil
+	if key, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
+		if _, ok := key.(*rsa.PrivateKey); ok {
+			return nil
+		}
 	}
 	return fmt.Errorf("private key: the %s block is not an RSA private key", block.Type)
 }
