@@ -95,6 +95,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.count(rt.endpoint)
+	if rt.endpoint == EndpointClonePost && r.Method == http.MethodPost {
+		// Every POST received counts, whatever a fault or limit does to it.
+		s.mu.Lock()
+		s.stats.ClonePosts++
+		s.mu.Unlock()
+	}
 	if r.Method != rt.method {
 		w.Header().Set("Allow", rt.method)
 		writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
@@ -325,10 +331,6 @@ func (s *Server) handleAccounts(w http.ResponseWriter, r *http.Request) {
 // accepts the clone. With lostAnswer the clone is created and the connection
 // cut before the answer.
 func (s *Server) handleClonePost(w http.ResponseWriter, r *http.Request, lostAnswer bool) {
-	s.mu.Lock()
-	s.stats.ClonePosts++
-	s.mu.Unlock()
-
 	var req cloneRequest
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
 	if err := dec.Decode(&req); err != nil {
