@@ -8,14 +8,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dsclone/dsclone/docusign"
+	"github.com/dsclone/dsclone/manifest"
 )
 
 func init() { commands = append(commands, newAccountsCmd) }
 
 // accountsFlags are the flags of dsclone accounts.
 type accountsFlags struct {
-	api     apiFlags
-	jsonOut bool
+	api      apiFlags
+	simulate simulateFlags
+	manifest string
+	jsonOut  bool
 }
 
 func newAccountsCmd(a *app) *cobra.Command {
@@ -27,7 +30,8 @@ func newAccountsCmd(a *app) *cobra.Command {
 accounts that can be cloned, with the asset group each belongs to. Use their ids
 as source_account_id (and asset_group_id) in the manifest.`,
 		Example: `  dsclone accounts --org 6f1b2d3c-...
-  dsclone accounts --json > sources.json`,
+  dsclone accounts --json > sources.json
+  dsclone accounts --simulate --manifest samples/manifest.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runAccounts(cmd, a, &f)
@@ -35,6 +39,8 @@ as source_account_id (and asset_group_id) in the manifest.`,
 	}
 	fs := cmd.Flags()
 	f.api.register(fs)
+	f.simulate.register(fs)
+	fs.StringVar(&f.manifest, "manifest", "", "with --simulate: learn the simulated organization from this manifest")
 	fs.BoolVar(&f.jsonOut, "json", false, "print JSON instead of a table")
 	return cmd
 }
@@ -42,6 +48,13 @@ as source_account_id (and asset_group_id) in the manifest.`,
 // runAccounts lists the accounts on stdout.
 func runAccounts(cmd *cobra.Command, a *app, f *accountsFlags) (err error) {
 	ctx := cmd.Context()
+	if f.simulate.enabled {
+		stopSim, err := f.startSimulator()
+		if err != nil {
+			return err
+		}
+		defer stopSim()
+	}
 	client, closeClient, err := f.api.connect(ctx, a)
 	if err != nil {
 		return err
@@ -91,4 +104,19 @@ func printAccountsTable(a *app, accounts []docusign.AssetGroupAccount) error {
 		return fmt.Errorf("write accounts: %w", err)
 	}
 	return nil
+}
+
+// startSimulator serves the embedded simulator, learned from --manifest when
+// given, else its small built-in organization.
+func (f *accountsFlags) startSimulator() (func(), error) {
+	var rows []manifest.Row
+	if f.manifest != "" {
+		m, err := manifest.Read(f.manifest, manifest.ReadOptions{})
+		if err != nil {
+			return nil, usageErrorf("--manifest: %w", err)
+		}
+		rows = m.Rows
+	}
+	_, stop, err := f.simulate.start(rows, &f.api)
+	return stop, err
 }

@@ -40,7 +40,12 @@ type runFlags struct {
 }
 
 func newRunCmd(a *app) *cobra.Command {
-	var f runFlags
+	return newRunCmdWith(a, &runFlags{})
+}
+
+// newRunCmdWith builds the command around f, so that tests can check how
+// flags are parsed without running anything.
+func newRunCmdWith(a *app, f *runFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run MANIFEST",
 		Short: "Clone every row of a manifest, or resume the run its state file holds",
@@ -69,7 +74,7 @@ The first Ctrl-C stops new submissions and waits for the clones in flight (up to
 			if err := f.check(); err != nil {
 				return err
 			}
-			return runRun(cmd.Context(), a, &f, args[0], os.Args)
+			return runRun(cmd.Context(), a, f, args[0], os.Args)
 		},
 	}
 
@@ -149,11 +154,12 @@ func runRun(ctx context.Context, a *app, f *runFlags, manifestPath string, argv 
 	defer st.Close()
 
 	if f.simulate.enabled {
-		_, stopSim, err := f.simulate.start(m.Rows, &f.api)
+		sim, stopSim, err := f.simulate.start(m.Rows, &f.api)
 		if err != nil {
 			return err
 		}
 		defer stopSim()
+		defer logSimStats(a, sim)
 		a.log.Info().Msg("running against the embedded simulator: no real account is created")
 	}
 	client, closeClient, err := f.api.connect(ctx, a)

@@ -57,3 +57,12 @@ func (f *simulateFlags) start(rows []manifest.Row, api *apiFlags) (*simulator.Se
 func (f *simulateFlags) pollInterval() time.Duration {
 	return max(f.cloneTime/10, 50*time.Millisecond)
 }
+
+// logSimStats tells what the embedded simulator saw, so that a rehearsal
+// shows, for instance, that a resumed run sent no POST.
+func logSimStats(a *app, sim *simulator.Server) {
+	st := sim.Stats()
+	a.log.Info().Int("clone_posts", st.ClonePosts).Int("clones_accepted", st.ClonesAccepted).
+		Int("duplicates", st.Duplicates).Int("rate_limited", st.RateLimited).
+		Int("requests", st.Requests).Msg("embedded simulator")
+}
