@@ -52,8 +52,11 @@ func writeSummary(f *excelize.File, st styles, s summary) error {
 
 // heading writes the title, the verdict and the time zone note.
 func (w *summaryWriter) heading(s summary) {
-	name := filepath.Base(s.in.Run.ManifestPath)
-	w.str(1, "Clone results: "+name, w.st.title)
+	title := "Clone results"
+	if s.in.Run.ManifestPath != "" {
+		title += ": " + filepath.Base(s.in.Run.ManifestPath)
+	}
+	w.str(1, title, w.st.title)
 	w.keep(w.f.SetRowHeight(SheetSummary, w.row, 24))
 	w.row++
 
