@@ -95,7 +95,7 @@ func TestReadCSV(t *testing.T) {
 				}
 			}},
 		{name: "values kept, fields trimmed and normalised",
-			data: hdr + ",region,admin_locale\n" + "{" + strings.ToUpper(guidA) + "}, Acme ,Ann,Lee,ann@acme.com, us ,na,pt-BR\n",
+			data:      hdr + ",region,admin_locale\n" + "{" + strings.ToUpper(guidA) + "}, Acme ,Ann,Lee,ann@acme.com, us ,na,pt-BR\n",
 			wantLines: []int{2},
 			check: func(t *testing.T, m *Manifest) {
 				r := m.Rows[0]
@@ -277,4 +277,3 @@ func TestReadXLSXZipBomb(t *testing.T) {
 		t.Fatalf("error %v, want a refusal that names the unpacked size", err)
 	}
 }
-

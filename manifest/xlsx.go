@@ -132,7 +132,14 @@ func pickSheet(f *excelize.File, name string) (string, error) {
 // of the sheet, blank rows included.
 func readSheet(f *excelize.File, sheet string, b *builder) error {
 	var sci []cellRef
+	maxLine := 2*b.opts.MaxRows + 1000
 	err := eachRow(f, sheet, excelize.Options{}, func(line int, cells []string) error {
+		// A row numbered far below the data would make the stream walk every
+		// blank row above it.
+		if line > maxLine {
+			return fmt.Errorf("row %d: the sheet reaches further down than a manifest of at most %d rows may",
+				line, b.opts.MaxRows)
+		}
 		for i, c := range cells {
 			if sciNumber.MatchString(c) {
 				sci = append(sci, cellRef{line: line, col: i})
