@@ -160,8 +160,6 @@ func (e *env) requireNoDuplicates(t *testing.T, width int) {
 	}
 }
 
-func countStates(jobs []store.Job) store.Counts { return store.CountJobs(jobs) }
-
 func TestRunCompletesEveryRowAndResumesWithoutPosting(t *testing.T) {
 	e := newEnv(t, rows(500, 20), simulator.Options{CloneTime: 30 * time.Millisecond})
 

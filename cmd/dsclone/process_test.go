@@ -50,15 +50,15 @@ func cliBinary(t *testing.T) string {
 	return cliBinaryPath
 }
 
-// simProcess is `dsclone sim` running as a child process.
-type simProcess struct {
+// cliSim is `dsclone sim` running as a child process.
+type cliSim struct {
 	BaseURL     string `json:"base_url"`
 	AuthURL     string `json:"auth_url"`
 	OrgID       string `json:"org_id"`
 	AccessToken string `json:"access_token"`
 }
 
-func startSimProcess(t *testing.T, bin, manifestPath string, args ...string) simProcess {
+func startCLISim(t *testing.T, bin, manifestPath string, args ...string) cliSim {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"sim", "--addr", "127.0.0.1:0", "--manifest", manifestPath}, args...)...)
 	stdout, err := cmd.StdoutPipe()
@@ -77,7 +77,7 @@ func startSimProcess(t *testing.T, bin, manifestPath string, args ...string) sim
 	if err != nil {
 		t.Fatalf("read the simulator's first line: %v", err)
 	}
-	var sp simProcess
+	var sp cliSim
 	if err := json.Unmarshal([]byte(line), &sp); err != nil {
 		t.Fatalf("simulator's first line %q: %v", line, err)
 	}
@@ -85,7 +85,7 @@ func startSimProcess(t *testing.T, bin, manifestPath string, args ...string) sim
 	return sp
 }
 
-func (sp simProcess) clonePosts(t *testing.T) int {
+func (sp cliSim) clonePosts(t *testing.T) int {
 	t.Helper()
 	resp, err := http.Get(sp.AuthURL + "/_sim/stats")
 	if err != nil {
@@ -106,7 +106,7 @@ func (sp simProcess) clonePosts(t *testing.T) int {
 }
 
 // runProcess prepares `dsclone run` against the simulator process.
-func (sp simProcess) runProcess(bin, manifestPath string, stderr io.Writer, extra ...string) *exec.Cmd {
+func (sp cliSim) runProcess(bin, manifestPath string, stderr io.Writer, extra ...string) *exec.Cmd {
 	args := append([]string{"run", "--base-url", sp.BaseURL, "--auth-url", sp.AuthURL, "--org", sp.OrgID,
 		"--poll-interval", "50ms", "--log-format", "json", manifestPath}, extra...)
 	cmd := exec.Command(bin, args...)
@@ -158,7 +158,7 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 func TestSecondProcessOnTheSameStateExitsFour(t *testing.T) {
 	bin := cliBinary(t)
 	path := copySample(t, "manifest.csv")
-	sp := startSimProcess(t, bin, path, "--clone-time", "400ms")
+	sp := startCLISim(t, bin, path, "--clone-time", "400ms")
 
 	var firstErr syncBuffer
 	first := sp.runProcess(bin, path, &firstErr)
@@ -194,7 +194,7 @@ func TestSecondProcessOnTheSameStateExitsFour(t *testing.T) {
 func TestInterruptStopsSubmittingAndResumes(t *testing.T) {
 	bin := cliBinary(t)
 	path := copySample(t, "manifest.csv")
-	sp := startSimProcess(t, bin, path, "--clone-time", "600ms")
+	sp := startCLISim(t, bin, path, "--clone-time", "600ms")
 
 	var stderr syncBuffer
 	run := sp.runProcess(bin, path, &stderr)

@@ -181,11 +181,11 @@ func runRun(ctx context.Context, a *app, f *runFlags, manifestPath string, argv 
 	}
 	a.log.Info().Str("run_id", run.ID).Str("state", statePath).Msg(diff.String())
 
-	return drive(ctx, a, st, client, opts, run, outPath)
+	return drive(ctx, a, st, client, opts, outPath)
 }
 
 // drive runs the prepared run with signal handling, progress and reports.
-func drive(ctx context.Context, a *app, st *store.Store, api runner.API, opts runner.Options, run store.Run, outPath string) error {
+func drive(ctx context.Context, a *app, st *store.Store, api runner.API, opts runner.Options, outPath string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := make(chan struct{})
@@ -217,7 +217,7 @@ func drive(ctx context.Context, a *app, st *store.Store, api runner.API, opts ru
 	res, runErr := r.Run(ctx, stop)
 	prog.stop()
 
-	run, jobs = r.Snapshot()
+	run, jobs := r.Snapshot()
 	if werr := opts.OnCheckpoint(run, jobs); werr != nil {
 		a.log.Error().Err(werr).Str("path", outPath).Msg("write results workbook")
 	}
