@@ -2,10 +2,8 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -61,12 +59,9 @@ func (f *validateFlags) run(a *app, path string) error {
 		return usageErrorf("--env %q: use demo or production", f.env)
 	}
 
-	m, err := manifest.Read(path, manifest.ReadOptions{Sheet: f.sheet})
-	if errors.Is(err, fs.ErrNotExist) {
-		return usageErrorf("manifest %q does not exist", path)
-	}
+	m, err := readManifest(path, f.sheet)
 	if err != nil {
-		return withCode(exitInvalid, err)
+		return err
 	}
 
 	problems := manifest.Validate(m, manifest.ValidateOptions{Env: f.env})
