@@ -110,7 +110,7 @@ func TestExitCodes(t *testing.T) {
 		{name: "missing argument", args: []string{"run"}, want: exitUsage, stderrHas: "arg"},
 		{name: "missing manifest", args: []string{"run", "--simulate", "nope.csv"}, want: exitUsage, stderrHas: "nope.csv"},
 		{name: "bad log level", args: []string{"version", "--log-level", "loud"}, want: exitUsage, stderrHas: "--log-level"},
-		{name: "invalid manifest", args: []string{"run", "--simulate", invalid}, want: exitInvalid, stderrHas: "row 2", stdoutNone: true},
+		{name: "invalid manifest", args: []string{"run", "--simulate", invalid}, want: exitInvalid, stderrHas: "\"USA\" is an ISO 3166-1 alpha-3 code", stdoutNone: true},
 		{name: "locked state file", args: []string{"run", "--simulate", locked}, want: exitLocked, stderrHas: "pid", stdoutNone: true},
 		{name: "every row completed", args: []string{"run", "--simulate", "--sim-clone-time", "100ms", valid}, want: exitOK,
 			stderrHas: "16 completed", stdoutNone: true},
