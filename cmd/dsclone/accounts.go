@@ -11,8 +11,6 @@ import (
 	"github.com/dsclone/dsclone/manifest"
 )
 
-func init() { commands = append(commands, newAccountsCmd) }
-
 // accountsFlags are the flags of dsclone accounts.
 type accountsFlags struct {
 	api      apiFlags

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Exit codes, listed in the root command's help.
@@ -49,7 +50,8 @@ func usageErrorf(format string, args ...any) error {
 	return withCode(exitUsage, fmt.Errorf(format, args...))
 }
 
-// codeOf returns the exit code for an error returned by a command.
+// codeOf returns the exit code for an error returned by a command: its own
+// code, 2 for cobra's complaints about arguments, 1 for anything else.
 func codeOf(err error) int {
 	if err == nil {
 		return exitOK
@@ -58,5 +60,20 @@ func codeOf(err error) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
+	if isArgsError(err) {
+		return exitUsage
+	}
 	return exitIncomplete
+}
+
+// isArgsError recognises cobra's errors about commands and arguments, which
+// it returns as plain errors.
+func isArgsError(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"unknown command", "accepts ", "requires at least", "invalid argument"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -13,8 +13,6 @@ import (
 	"github.com/dsclone/dsclone/store"
 )
 
-func init() { commands = append(commands, newReportCmd) }
-
 // reportFlags are the flags of `dsclone report`.
 type reportFlags struct {
 	state  string

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,8 +22,19 @@ type app struct {
 	log       zerolog.Logger
 }
 
-// commands lists the constructors of the subcommands, each in its own file.
-var commands []func(*app) *cobra.Command
+// commands lists the constructors of the subcommands, each in its own file,
+// in the order the help shows them.
+var commands = []func(*app) *cobra.Command{
+	newValidateCmd,
+	newPlanCmd,
+	newRunCmd,
+	newStatusCmd,
+	newReportCmd,
+	newTemplateCmd,
+	newAccountsCmd,
+	newSimCmd,
+	newVersionCmd,
+}
 
 // execute runs dsclone with args and returns the process exit code.
 func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -31,15 +43,14 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 
 	err := root.Execute()
-	if err != nil {
-		var ee *exitError
-		if !asExit(err, &ee) || ee.err != nil {
-			fmt.Fprintf(stderr, "dsclone: %v\n", err)
-		}
-		if !asExit(err, &ee) && isUsage(err) {
-			return exitUsage
-		}
+	if err == nil {
+		return exitOK
 	}
+	var ee *exitError
+	if errors.As(err, &ee) && ee.err == nil {
+		return ee.code
+	}
+	fmt.Fprintf(stderr, "dsclone: %v\n", err)
 	return codeOf(err)
 }
 
@@ -54,8 +65,9 @@ checkpoints every step so that a killed run resumes without creating an account
 twice, and writes a results workbook.
 
 ` + exitCodesHelp,
-		SilenceUsage:  true,
-		SilenceErrors: true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		SilenceErrors:     true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return a.setupLogging()
 		},

@@ -19,8 +19,6 @@ import (
 	"github.com/dsclone/dsclone/store"
 )
 
-func init() { commands = append(commands, newRunCmd) }
-
 // runFlags are the options of `dsclone run`.
 type runFlags struct {
 	manifestFlags

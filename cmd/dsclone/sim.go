@@ -17,8 +17,6 @@ import (
 	"github.com/dsclone/dsclone/simulator"
 )
 
-func init() { commands = append(commands, newSimCmd) }
-
 // simFlags are the flags of `dsclone sim`.
 type simFlags struct {
 	addr         string

@@ -14,8 +14,6 @@ import (
 	"github.com/dsclone/dsclone/store"
 )
 
-func init() { commands = append(commands, newStatusCmd) }
-
 // statusFlags are the flags of `dsclone status`.
 type statusFlags struct {
 	state string

@@ -11,8 +11,6 @@ import (
 	"github.com/dsclone/dsclone/manifest"
 )
 
-func init() { commands = append(commands, newTemplateCmd) }
-
 func newTemplateCmd(a *app) *cobra.Command {
 	var out string
 	var force bool

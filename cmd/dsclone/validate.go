@@ -13,8 +13,6 @@ import (
 	"github.com/dsclone/dsclone/manifest"
 )
 
-func init() { commands = append(commands, newValidateCmd) }
-
 type validateFlags struct {
 	manifestFlags
 	env  string
