@@ -36,6 +36,13 @@ lint:
 	$(GO) vet $(PKGS)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
+# libreoffice-check installs LibreOffice (Debian) when missing and converts a
+# results workbook to PDF with it.
+libreoffice-check:
+	@command -v libreoffice >/dev/null 2>&1 || command -v soffice >/dev/null 2>&1 || \
+		(apt-get update && apt-get install -y --no-install-recommends libreoffice-calc)
+	$(GO) test -count=1 -run TestLibreOfficeConvertsWorkbook -v ./reports/
+
 clean:
 	rm -rf bin $(DEMO_OUT)
 
