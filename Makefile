@@ -5,7 +5,7 @@ BIN       := bin/dsclone
 DEMO_OUT  := samples/out
 PKGS      := ./...
 
-.PHONY: all build demo test test-short bench torture lint fuzz sdk-check libreoffice-check clean
+.PHONY: all build demo test bench torture lint fuzz sdk-check libreoffice-check clean
 
 all: build
 
@@ -30,6 +30,13 @@ bench: build
 
 torture: build
 	DSCLONE_TORTURE=long $(GO) test -run 'TestCrash' -count 1 -timeout 60m -v ./cmd/dsclone
+
+# fuzz runs the manifest readers' fuzzers for FUZZTIME each; new findings land
+# in manifest/testdata/fuzz.
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzReadCSV$$' -fuzztime $(FUZZTIME) ./manifest/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadXLSX$$' -fuzztime $(FUZZTIME) ./manifest/
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
