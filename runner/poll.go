@@ -21,15 +21,19 @@ const listMargin = 15 * time.Minute
 const fallbackAfter = 2
 
 // poll follows every clone in flight and reconciles every unknown submission
-// with one list call per round, until nothing is left to wait for.
+// with one list call per round, until nothing is left to wait for. Rounds are
+// spaced from the start of the previous one, so that the time a list call
+// takes does not stretch the interval.
 func (r *Runner) poll(ctx context.Context) error {
+	last := time.Now()
 	for {
 		if r.finished() {
 			return nil
 		}
-		if !r.sleepPoll(ctx) {
+		if !r.sleepPoll(ctx, last) {
 			return nil
 		}
+		last = time.Now()
 		if err := r.pollOnce(ctx); err != nil {
 			return err
 		}
@@ -55,24 +59,94 @@ func (r *Runner) finished() bool {
 	return true
 }
 
-// sleepPoll waits for the next poll; false when the run is cancelled.
-func (r *Runner) sleepPoll(ctx context.Context) bool {
-	t := time.NewTimer(r.interval())
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-	case <-r.wakePoller:
+// sleepPoll waits for the next poll round after the one that started at
+// last; false when the run is cancelled. With nothing in flight it naps one
+// short interval and returns, so that the caller looks again without a call
+// (pollOnce lists nothing then).
+func (r *Runner) sleepPoll(ctx context.Context, last time.Time) bool {
+	for {
+		wait, watching := r.nextPoll(last)
+		if watching && wait <= 0 {
+			return true
+		}
+		if !watching {
+			wait = r.opts.MinPollInterval
+		}
+
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+			if !watching {
+				return true
+			}
+		case <-r.wakePoller:
+			t.Stop()
+		}
 	}
-	return true
+}
+
+// nextPoll returns how long to wait before the round after the one that
+// started at last, and whether any clone is watched at all. The round comes
+// one interval after the last one, but not before the earliest clone in
+// flight may have finished: polling a clone that cannot be done yet spends
+// a call for nothing. Unknown submissions are listed at the plain interval.
+func (r *Runner) nextPoll(last time.Time) (time.Duration, bool) {
+	now := time.Now()
+	due, watching := r.earliestDue(now)
+	if !watching {
+		return 0, false
+	}
+	next := last.Add(r.interval())
+	if due.After(next) {
+		next = due
+	}
+	// The longest wait still applies, unless the rate budget asks for more.
+	if latest := last.Add(max(r.opts.PollInterval, r.budgetInterval())); next.After(latest) {
+		next = latest
+	}
+	return next.Sub(now), true
+}
+
+// earliestDue returns the time the first clone in flight may finish (now
+// when an unknown submission waits to be reconciled, or when too few clones
+// have finished to tell), and whether any clone is watched. A clone may
+// finish once it has run as long as the quickest tenth of those seen.
+func (r *Runner) earliestDue(now time.Time) (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+
+	quick := quantile(r.durations, 0.1)
+	var due time.Time
+	watching := false
+	for _, l := range r.lanes {
+		for key := range l.active {
+			watching = true
+			j := r.jobs[key]
+			if j.State != store.InFlight || quick <= 0 || j.SubmittedAt.IsZero() {
+				return now, true
+			}
+			at := j.SubmittedAt.Add(quick)
+			if due.IsZero() || at.Before(due) {
+				due = at
+			}
+		}
+	}
+	return due, watching
 }
 
 // interval adapts the polling interval to how long clones take: a twentieth
-// of the typical clone, between MinPollInterval and PollInterval.
+// of the typical clone, between MinPollInterval and PollInterval. Until a
+// clone has finished, the oldest clone in flight stands for the typical one:
+// each has run at least that long, so the interval starts short and grows.
 func (r *Runner) interval() time.Duration {
 	r.mu.Lock()
 	typical := median(r.durations)
+	if typical == 0 {
+		typical = r.oldestInFlightLocked()
+	}
 	r.mu.Unlock()
 
 	iv := r.opts.PollInterval
@@ -82,13 +156,56 @@ func (r *Runner) interval() time.Duration {
 	return max(iv, r.opts.MinPollInterval)
 }
 
-func median(ds []time.Duration) time.Duration {
+// oldestInFlightLocked returns how long the oldest clone in flight has run.
+func (r *Runner) oldestInFlightLocked() time.Duration {
+	var oldest time.Duration
+	now := r.opts.Now()
+	for _, l := range r.lanes {
+		for key := range l.active {
+			if j := r.jobs[key]; j.State == store.InFlight && !j.SubmittedAt.IsZero() {
+				oldest = max(oldest, now.Sub(j.SubmittedAt))
+			}
+		}
+	}
+	return oldest
+}
+
+// budgetInterval is the least interval that keeps polling within pollShare
+// of the calls the rate budget has left until its hourly reset, so that on a
+// budget that binds, polls leave the calls to submissions. Zero when the
+// API has no budget or its reset is not known yet.
+func (r *Runner) budgetInterval() time.Duration {
+	b, ok := r.api.(interface{ Budget() *docusign.Budget })
+	if !ok || b.Budget() == nil {
+		return 0
+	}
+	st := b.Budget().Stats()
+	until := time.Until(st.Reset)
+	if st.Reset.IsZero() || until <= 0 {
+		return 0
+	}
+	// The budget keeps a tenth of the limit in reserve.
+	left := st.HourlyRemaining - st.HourlyLimit/10
+	if left <= 0 {
+		return until
+	}
+	return time.Duration(float64(until) / (pollShare * float64(left)))
+}
+
+// pollShare is the part of the calls left in the hourly window that polling
+// may use.
+const pollShare = 0.25
+
+func median(ds []time.Duration) time.Duration { return quantile(ds, 0.5) }
+
+// quantile returns the q-quantile of ds, 0 when ds is empty.
+func quantile(ds []time.Duration, q float64) time.Duration {
 	if len(ds) == 0 {
 		return 0
 	}
 	s := append([]time.Duration(nil), ds...)
 	sort.Slice(s, func(a, b int) bool { return s[a] < s[b] })
-	return s[len(s)/2]
+	return s[int(float64(len(s)-1)*q)]
 }
 
 // watched is what one poll round looks at.
@@ -98,6 +215,11 @@ type watched struct {
 	since    time.Time
 }
 
+// watchList returns the jobs a poll round looks at and the since date of its
+// list call: early enough for the oldest of them, widened by ListMargin for a
+// clone in flight (its work id is known, and a clone the list misses is
+// fetched on its own) and by the full listMargin for an unknown submission
+// (only the list can find it).
 func (r *Runner) watchList() watched {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -106,22 +228,22 @@ func (r *Runner) watchList() watched {
 	for _, l := range r.lanes {
 		for key := range l.active {
 			j := *r.jobs[key]
-			at := j.SubmittedAt
+			var from time.Time
 			switch j.State {
 			case store.InFlight:
 				w.inFlight = append(w.inFlight, j)
+				from = j.SubmittedAt.Add(-r.opts.ListMargin)
 			case store.Unknown:
 				w.unknown = append(w.unknown, j)
-				at = j.IntentAt
+				from = j.IntentAt.Add(-listMargin)
 			default:
 				continue
 			}
-			if w.since.IsZero() || at.Before(w.since) {
-				w.since = at
+			if w.since.IsZero() || from.Before(w.since) {
+				w.since = from
 			}
 		}
 	}
-	w.since = w.since.Add(-listMargin)
 	return w
 }
 

@@ -38,10 +38,17 @@ type Options struct {
 	// MaxLanes caps the lanes submitting at once (default 0: no cap).
 	MaxLanes int
 
-	// PollInterval is the longest wait between two polls (default 15s).
+	// PollInterval is the longest wait between two polls (default 15s),
+	// unless the rate budget asks for more. Polls come sooner while clones
+	// are due: a twentieth of the typical clone apart.
 	PollInterval time.Duration
 	// MinPollInterval is the shortest (default 1s).
 	MinPollInterval time.Duration
+
+	// ListMargin widens the since date of the poll's list call for clones in
+	// flight, against clock skew between this machine and Docusign (default
+	// 15m). A wider margin lists more old clones in every poll.
+	ListMargin time.Duration
 
 	// GraceWindow is how long a submission whose answer was lost is looked for
 	// in the organization's clone list before it needs review (default 5m). It
@@ -102,6 +109,7 @@ func (o Options) withDefaults() Options {
 	if o.MinPollInterval > o.PollInterval {
 		o.MinPollInterval = o.PollInterval
 	}
+	def(&o.ListMargin, listMargin)
 	def(&o.GraceWindow, 5*time.Minute)
 	def(&o.DrainTimeout, 10*time.Minute)
 	def(&o.Backoff, o.PollInterval)
