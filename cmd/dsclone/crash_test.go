@@ -32,20 +32,23 @@ type crashConfig struct {
 	kills      int           // SIGKILLs to deliver before letting the run converge
 	randomMax  time.Duration // longest delay of a random kill
 	pointMax   int           // largest N of a crash point
+	callLimit  int           // Admin API calls the simulator allows per 5s window
 	runTimeout time.Duration // a single dsclone run taking longer is a hang
 }
 
 var crashConfigs = map[string]crashConfig{
-	"short": {name: "short", rows: 60, groups: 10, kills: 25, randomMax: 800 * time.Millisecond,
-		pointMax: 4, runTimeout: 90 * time.Second},
-	"long": {name: "long", rows: 500, groups: 50, kills: 200, randomMax: 2500 * time.Millisecond,
-		pointMax: 40, runTimeout: 5 * time.Minute},
+	"short": {name: "short", rows: 60, groups: 10, kills: 25, randomMax: 600 * time.Millisecond,
+		pointMax: 2, callLimit: 100, runTimeout: 90 * time.Second},
+	"long": {name: "long", rows: 500, groups: 50, kills: 200, randomMax: 1500 * time.Millisecond,
+		pointMax: 10, callLimit: 300, runTimeout: 5 * time.Minute},
 }
 
 // simFaultArgs are the faults and limits the simulator runs with: answers
 // lost after the clone was created, connections reset, 5xx and HTML gateway
-// pages, injected 429s, clones that fail and recover, a burst limit that
-// restarted processes overrun, and a listing that lags behind the POSTs.
+// pages, injected 429s, clones that fail and recover, a listing that lags
+// behind the POSTs, and a rate limit (a short "hourly" window, answered with
+// 400 HOURLY_APIINVOCATION_LIMIT_EXCEEDED) that the test's own noise on the
+// account makes dsclone overrun now and then.
 // The simulator lets two clones run per asset group, so that only dsclone's
 // own lane discipline keeps the most active at once to one.
 var simFaultArgs = []string{
@@ -53,7 +56,7 @@ var simFaultArgs = []string{
 	"--fault", "lost-answer=0.1", "--fault", "reset=0.05", "--fault", "500=0.05",
 	"--fault", "502-html=0.03", "--fault", "429=0.03", "--fault", "processing-error=0.1",
 	"--listing-lag", "500ms",
-	"--hourly-limit", "1000000", "--burst-limit", "400", "--limit-status", "429",
+	"--hourly-window", "5s", "--burst-limit", "100000", "--limit-status", "429",
 	"--lane-width", "2",
 }
 
@@ -89,7 +92,8 @@ func TestCrashNeverClonesTwiceNorLosesARow(t *testing.T) {
 	bin := crashBinary(t)
 	manifestPath, rows := writeCrashManifest(t, dir, rng, cfg.rows, cfg.groups)
 	sim := startSim(t, bin, append([]string{"--manifest", manifestPath,
-		"--seed", strconv.FormatInt(seed, 10)}, simFaultArgs...)...)
+		"--seed", strconv.FormatInt(seed, 10), "--hourly-limit", strconv.Itoa(cfg.callLimit)},
+		simFaultArgs...)...)
 	d := &dscloneRunner{
 		bin: bin, manifest: manifestPath, sim: sim, timeout: cfg.runTimeout,
 		state: filepath.Join(dir, "crash.dsclone.db"), out: filepath.Join(dir, "crash.results.xlsx"),
@@ -101,7 +105,9 @@ func TestCrashNeverClonesTwiceNorLosesARow(t *testing.T) {
 		}
 	})
 
+	stopNoise := sim.startNoise(2500*time.Millisecond, 30)
 	tally := crashLoop(t, d, cfg, rng, rows)
+	stopNoise()
 	jobs, trs := readState(t, d.state)
 
 	// One more run finds nothing to do and sends no POST.
@@ -142,9 +148,9 @@ func TestCrashNeverClonesTwiceNorLosesARow(t *testing.T) {
 		tally.kills, stats.Duplicates, lost, unknownRecovered(jobs, trs), counts[store.NeedsReview],
 		seed)
 	say(t, "detail: runs=%d kills_by=%v writing_runs=%d reviewed_absent=%d resubmit_runs=%d "+
-		"clone_posts=%d clones_accepted=%d rate_limited=%d faults=%v max_active=%d took=%s",
+		"requests=%d clone_posts=%d clones_accepted=%d rate_limited=%d faults=%v max_active=%d took=%s",
 		tally.runs, tally.byKind, tally.writingRuns, len(tally.reviewed), tally.resubmits,
-		stats.ClonePosts, stats.ClonesAccepted, stats.RateLimited, stats.FaultsInjected,
+		stats.Requests, stats.ClonePosts, stats.ClonesAccepted, stats.RateLimited, stats.FaultsInjected,
 		stats.MaxActivePerAssetGroup, time.Since(start).Round(time.Second))
 }
 

@@ -351,3 +351,44 @@ func tail(path string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// startNoise has someone else use the account: every interval it sends a
+// burst of calls to the simulator's organizations endpoint with the same
+// token, so that dsclone meets rate limits its own budget did not cause. The
+// returned func stops it.
+func (s *crashSim) startNoise(interval time.Duration, burst int) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			for range burst {
+				s.call("/v2/organizations")
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
+// call sends one GET to the Admin API and forgets the answer.
+func (s *crashSim) call(path string) {
+	req, err := http.NewRequest(http.MethodGet, s.BaseURL+path, nil)
+	if err != nil {
+		return
+	}
+	req.Header.Set("Authorization", "Bearer "+s.AccessToken)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
