@@ -47,7 +47,7 @@ func (r *Runner) assignLanes(ctx context.Context) error {
 func (r *Runner) laneChange(j store.Job, byID map[string]docusign.AssetGroupAccount) store.Change {
 	group, laneKey, problem := resolveSource(j.Row, byID, r.opts.LaneKey)
 	if problem != nil {
-		return failChange(j.Key, problem.Message, problem.Hint)
+		return failChange(j.Key, problem.Message, problem.Hint, r.opts.Now().UTC())
 	}
 	return store.Change{Key: j.Key, To: store.Queued, Mutate: func(j *store.Job) {
 		j.AssetGroupID = group
@@ -55,11 +55,11 @@ func (r *Runner) laneChange(j store.Job, byID map[string]docusign.AssetGroupAcco
 	}}
 }
 
-func failChange(key, msg, hint string) store.Change {
+func failChange(key, msg, hint string, now time.Time) store.Change {
 	return store.Change{Key: key, To: store.Failed, Note: msg, Mutate: func(j *store.Job) {
 		j.LastError = msg
 		j.Hint = hint
-		j.FinishedAt = time.Now().UTC()
+		j.FinishedAt = now
 	}}
 }
 

@@ -112,7 +112,8 @@ func (a *app) setupLogging() error {
 	default:
 		return usageErrorf("--log-format %q: use console or json", a.logFormat)
 	}
-	a.log = zerolog.New(w).Level(level).With().Timestamp().Logger()
+	// Many goroutines log at once; the writer may not be safe for that.
+	a.log = zerolog.New(zerolog.SyncWriter(w)).Level(level).With().Timestamp().Logger()
 	return nil
 }
 
