@@ -115,9 +115,12 @@ func benchOptions() runner.Options {
 	return runner.Options{
 		PollInterval:    time.Second,
 		MinPollInterval: 5 * time.Millisecond,
-		GraceWindow:     2 * time.Second,
-		Backoff:         50 * time.Millisecond,
-		SnapshotEvery:   time.Second,
+		// 15 minutes scaled like the clone time: a list then holds about as
+		// many old clones as it would in a real run.
+		ListMargin:    2 * time.Second,
+		GraceWindow:   2 * time.Second,
+		Backoff:       50 * time.Millisecond,
+		SnapshotEvery: time.Second,
 	}
 }
 
