@@ -45,7 +45,7 @@ func newProgress(a *app, jobs []store.Job) *progress {
 		mpb.PrependDecorators(decor.Name("rows "), decor.CountersNoUnit("%d/%d")),
 		mpb.AppendDecorators(
 			decor.Any(func(decor.Statistics) string { return pr.line() }),
-			decor.Name("  ETA "), decor.EwmaETA(decor.ET_STYLE_GO, 30),
+			decor.Name("  ETA "), decor.AverageETA(decor.ET_STYLE_GO),
 		),
 	)
 	pr.bar.SetCurrent(int64(pr.done()))
@@ -73,7 +73,7 @@ func (pr *progress) event(ev runner.Event) {
 	pr.mu.Unlock()
 
 	if pr.bar != nil {
-		pr.bar.EwmaSetCurrent(int64(done), 0)
+		pr.bar.SetCurrent(int64(done))
 	}
 }
 
