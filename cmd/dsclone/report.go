@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dsclone/dsclone/reports"
-	"github.com/dsclone/dsclone/store"
 )
 
 // reportFlags are the flags of `dsclone report`.
@@ -37,11 +35,7 @@ results go beside the manifest as MANIFEST.results.xlsx (.csv, .json), or to
 --out. The path written is printed on stdout.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			var manifestArg string
-			if len(args) == 1 {
-				manifestArg = args[0]
-			}
-			return runReport(a, manifestArg, f)
+			return runReport(a, optionalArg(args), f)
 		},
 	}
 
@@ -64,18 +58,9 @@ func runReport(a *app, manifestArg string, f reportFlags) error {
 	}
 	out := reportPath(manifestArg, state, f.out, format)
 
-	loaded, err := store.Load(state)
-	switch {
-	case errors.Is(err, store.ErrNoRun):
-		return withCode(exitUsage, err)
-	case errors.Is(err, store.ErrLocked):
-		return withCode(exitLocked, err)
-	case err != nil:
+	loaded, err := loadState(a, state)
+	if err != nil {
 		return err
-	}
-	if loaded.FromSnapshot {
-		fmt.Fprintf(a.stderr, "dsclone: %s; reporting from the snapshot it wrote %s ago\n",
-			holderText(loaded.Holder), loaded.SnapshotAge.Round(time.Second))
 	}
 
 	in := reports.Input{Run: loaded.Run, Jobs: loaded.Jobs, Now: time.Now()}

@@ -34,11 +34,7 @@ run publishes beside it and says how old it is.
 The state file is MANIFEST.dsclone.db, or the one given with --state.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			var manifestArg string
-			if len(args) == 1 {
-				manifestArg = args[0]
-			}
-			return runStatus(a, manifestArg, f)
+			return runStatus(a, optionalArg(args), f)
 		},
 	}
 
@@ -56,24 +52,42 @@ func runStatus(a *app, manifestArg string, f statusFlags) error {
 		return err
 	}
 
-	loaded, err := store.Load(path)
-	switch {
-	case errors.Is(err, store.ErrNoRun):
-		return withCode(exitUsage, err)
-	case errors.Is(err, store.ErrLocked):
-		return withCode(exitLocked, err)
-	case err != nil:
+	loaded, err := loadState(a, path)
+	if err != nil {
 		return err
-	}
-
-	if loaded.FromSnapshot {
-		fmt.Fprintf(a.stderr, "dsclone: %s; showing the snapshot it wrote %s ago\n",
-			holderText(loaded.Holder), loaded.SnapshotAge.Round(time.Second))
 	}
 	if f.json {
 		return writeStatusJSON(a.stdout, loaded)
 	}
 	return writeStatusText(a.stdout, loaded, f.all)
+}
+
+// loadState reads a state file for status and report: while a run holds the
+// file, from the snapshot that run publishes, saying so on stderr.
+func loadState(a *app, path string) (store.Loaded, error) {
+	loaded, err := store.Load(path)
+	switch {
+	case errors.Is(err, store.ErrNoRun):
+		return loaded, withCode(exitUsage, err)
+	case errors.Is(err, store.ErrLocked):
+		return loaded, withCode(exitLocked, err)
+	case err != nil:
+		return loaded, err
+	}
+
+	if loaded.FromSnapshot {
+		fmt.Fprintf(a.stderr, "dsclone: %s; reading the snapshot it wrote %s ago\n",
+			holderText(loaded.Holder), loaded.SnapshotAge.Round(time.Second))
+	}
+	return loaded, nil
+}
+
+// optionalArg returns the first argument, or "" when there is none.
+func optionalArg(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return args[0]
 }
 
 // holderText says who holds the state file.
