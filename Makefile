@@ -25,8 +25,10 @@ test:
 	$(GO) vet $(PKGS)
 	$(GO) test -race -timeout 8m $(PKGS)
 
+# bench prints one key=value line per scenario. -p 1 runs one package's
+# benchmarks at a time: they measure wall time and must not share the CPUs.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./... | grep -E '^(scenario=|ok|FAIL|---)' || true
+	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./... | grep -E '^(scenario=|ok|FAIL|---)' || true
 
 torture: build
 	DSCLONE_TORTURE=long $(GO) test -run 'TestCrash' -count 1 -timeout 60m -v ./cmd/dsclone
