@@ -40,7 +40,7 @@ var crashConfigs = map[string]crashConfig{
 	"short": {name: "short", rows: 60, groups: 10, kills: 25, randomMax: 600 * time.Millisecond,
 		pointMax: 2, callLimit: 100, runTimeout: 90 * time.Second},
 	"long": {name: "long", rows: 500, groups: 50, kills: 200, randomMax: 1500 * time.Millisecond,
-		pointMax: 10, callLimit: 300, runTimeout: 5 * time.Minute},
+		pointMax: 10, callLimit: 200, runTimeout: 5 * time.Minute},
 }
 
 // simFaultArgs are the faults and limits the simulator runs with: answers
@@ -66,7 +66,10 @@ type crashTally struct {
 	byKind      map[string]int // kills by random, writing or crash point name
 	writingRuns int            // runs that tried to die while the workbook was written
 	resubmits   int            // runs with --resubmit-unknown
-	reviewed    map[string]bool
+	// pace scales the kill delays and crash point counts, so that the kills
+	// owed are spread over the work rather than spent after it.
+	pace     float64
+	reviewed map[string]bool
 }
 
 // TestCrashNeverClonesTwiceNorLosesARow kills dsclone with SIGKILL again and
@@ -148,10 +151,11 @@ func TestCrashNeverClonesTwiceNorLosesARow(t *testing.T) {
 		tally.kills, stats.Duplicates, lost, unknownRecovered(jobs, trs), counts[store.NeedsReview],
 		seed)
 	say(t, "detail: runs=%d kills_by=%v writing_runs=%d reviewed_absent=%d resubmit_runs=%d "+
-		"requests=%d clone_posts=%d clones_accepted=%d rate_limited=%d faults=%v max_active=%d took=%s",
+		"requests=%d clone_posts=%d clones_accepted=%d rate_limited=%d faults=%v max_active=%d "+
+		"pace=%.2f took=%s",
 		tally.runs, tally.byKind, tally.writingRuns, len(tally.reviewed), tally.resubmits,
 		stats.Requests, stats.ClonePosts, stats.ClonesAccepted, stats.RateLimited, stats.FaultsInjected,
-		stats.MaxActivePerAssetGroup, time.Since(start).Round(time.Second))
+		stats.MaxActivePerAssetGroup, tally.pace, time.Since(start).Round(time.Second))
 }
 
 // crashLoop runs dsclone until it has been killed cfg.kills times, at least
@@ -161,7 +165,7 @@ func TestCrashNeverClonesTwiceNorLosesARow(t *testing.T) {
 func crashLoop(t *testing.T, d *dscloneRunner, cfg crashConfig, rng *rand.Rand,
 	rows []crashRow) crashTally {
 	t.Helper()
-	tally := crashTally{byKind: map[string]int{}, reviewed: map[string]bool{}}
+	tally := crashTally{byKind: map[string]int{}, reviewed: map[string]bool{}, pace: 1}
 	maxRuns := 3*cfg.kills + 60
 
 	for {
@@ -169,7 +173,8 @@ func crashLoop(t *testing.T, d *dscloneRunner, cfg crashConfig, rng *rand.Rand,
 		if _, err := os.Stat(d.state); err == nil {
 			jobs, _ = readState(t, d.state)
 		}
-		done := len(jobs) == len(rows) && store.CountJobs(jobs)[store.Completed] == len(rows)
+		completed := store.CountJobs(jobs)[store.Completed]
+		done := len(jobs) == len(rows) && completed == len(rows)
 		endKills := tally.byKind["report"] > 0 && tally.writingRuns >= 2
 		if done && tally.kills >= cfg.kills && endKills {
 			return tally
@@ -195,6 +200,9 @@ func crashLoop(t *testing.T, d *dscloneRunner, cfg crashConfig, rng *rand.Rand,
 		}
 		out := d.run(t, plan, extra...)
 		tally.runs++
+		if out.killed {
+			tally.adjustPace(t, d, len(rows)-completed, cfg.kills-tally.kills, completed)
+		}
 		switch {
 		case out.killed:
 			tally.kills++
@@ -209,14 +217,35 @@ func crashLoop(t *testing.T, d *dscloneRunner, cfg crashConfig, rng *rand.Rand,
 	}
 }
 
+// adjustPace slows the kills down when the last run, killed, completed much
+// less than its share of the open rows, and speeds them up when it completed
+// much more.
+func (c *crashTally) adjustPace(t *testing.T, d *dscloneRunner, open, owed, before int) {
+	t.Helper()
+	if owed <= 0 || open <= 0 {
+		return
+	}
+	jobs, _ := readState(t, d.state)
+	progress := float64(store.CountJobs(jobs)[store.Completed] - before)
+	share := float64(open) / float64(owed)
+	switch {
+	case progress > 1.5*share:
+		c.pace = max(c.pace*0.6, 0.05)
+	case progress < 0.5*share:
+		c.pace = min(c.pace*1.15, 4)
+	}
+}
+
 // nextPlan picks how the next run dies. While rows are open and kills are
 // owed: at random or at a crash point. Once every row is final: before or
 // while the workbook is written. Once the kills are paid: not at all.
 func nextPlan(rng *rand.Rand, cfg crashConfig, done, paid bool, tally crashTally) killPlan {
 	random := func() killPlan {
-		return killPlan{kind: planRandom, after: time.Duration(rng.Int64N(int64(cfg.randomMax)))}
+		limit := int64(float64(cfg.randomMax) * tally.pace)
+		return killPlan{kind: planRandom, after: time.Duration(rng.Int64N(limit))}
 	}
 	point := func(name string, n int) killPlan {
+		n = max(int(float64(n)*tally.pace), 1)
 		return killPlan{kind: planCrashpoint, point: name, n: 1 + rng.IntN(n)}
 	}
 

@@ -50,7 +50,8 @@ func (r crashRow) triple() string {
 
 // writeCrashManifest writes a CSV manifest of n rows over groups asset
 // groups, two source accounts per group, with GUIDs drawn from rng.
-func writeCrashManifest(t *testing.T, dir string, rng *rand.Rand, n, groups int) (string, []crashRow) {
+func writeCrashManifest(t *testing.T, dir string, rng *rand.Rand, n, groups int) (
+	string, []crashRow) {
 	t.Helper()
 	groupIDs := make([]string, groups)
 	sources := make([][2]string, groups)
