@@ -40,7 +40,7 @@ var crashConfigs = map[string]crashConfig{
 	"short": {name: "short", rows: 60, groups: 10, kills: 25, randomMax: 600 * time.Millisecond,
 		pointMax: 2, callLimit: 100, runTimeout: 90 * time.Second},
 	"long": {name: "long", rows: 500, groups: 50, kills: 200, randomMax: 1500 * time.Millisecond,
-		pointMax: 10, callLimit: 200, runTimeout: 5 * time.Minute},
+		pointMax: 10, callLimit: 100, runTimeout: 5 * time.Minute},
 }
 
 // simFaultArgs are the faults and limits the simulator runs with: answers
