@@ -2,21 +2,25 @@ package manifest
 
 import (
 	"bufio"
-	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"regexp"
 	"strconv"
 	"strings"
 )
 
-// xlsxMaxColumn is the last column a worksheet may have (XFD).
-const xlsxMaxColumn = 16384
+const (
+	// xlsxMaxColumn is the last column a worksheet may have (XFD).
+	xlsxMaxColumn = 16384
+	// rawTextRatio bounds the character data of a cell, as written, as a
+	// multiple of MaxCellBytes: a reference such as "&quot;" writes one byte
+	// in six.
+	rawTextRatio = 8
+)
 
 // readSheet streams the rows of sheet into b, numbered as the spreadsheet
-// numbers them. It reads the worksheet XML token by token, so memory stays
+// numbers them. It scans the worksheet XML as it unpacks, so memory stays
 // bounded by one row whatever the size of the sheet.
 func readSheet(wb *workbook, sheet sheetInfo, cf *cellFormatter, b *builder) error {
 	zf := wb.file(sheet.part)
@@ -33,7 +37,7 @@ func readSheet(wb *workbook, sheet sheetInfo, cf *cellFormatter, b *builder) err
 		wb:      wb,
 		cf:      cf,
 		b:       b,
-		dec:     xml.NewDecoder(bufio.NewReaderSize(rc, 64<<10)),
+		sc:      newXMLScanner(bufio.NewReaderSize(rc, 64<<10), rawTextRatio*b.opts.MaxCellBytes+64),
 		maxLine: 2*b.opts.MaxRows + 1000,
 	}
 	if err := s.run(); err != nil {
@@ -48,7 +52,7 @@ type sheetStream struct {
 	wb      *workbook
 	cf      *cellFormatter
 	b       *builder
-	dec     *xml.Decoder
+	sc      *xmlScanner
 	maxLine int
 
 	line  int      // number of the current row
@@ -73,24 +77,26 @@ type xlsxCell struct {
 // run reads tokens up to the end of the sheet data.
 func (s *sheetStream) run() error {
 	for {
-		tok, err := s.dec.RawToken()
-		if errors.Is(err, io.EOF) {
-			return nil
+		tok, err := s.sc.next(s.text != nil)
+		if errors.Is(err, errTextTooLong) {
+			return s.tooLong()
 		}
 		if err != nil {
 			return err
 		}
 
-		switch t := tok.(type) {
-		case xml.StartElement:
-			err = s.start(t)
-		case xml.EndElement:
-			if t.Name.Local == "sheetData" {
+		switch tok {
+		case xmlEOF:
+			return nil
+		case xmlStart:
+			err = s.start(s.sc.name)
+		case xmlEnd:
+			if string(s.sc.name) == "sheetData" {
 				return nil
 			}
-			err = s.end(t.Name.Local)
-		case xml.CharData:
-			err = s.charData(t)
+			err = s.end(s.sc.name)
+		case xmlText:
+			err = s.charData(s.sc.text)
 		}
 		if err != nil {
 			return err
@@ -98,12 +104,13 @@ func (s *sheetStream) run() error {
 	}
 }
 
-func (s *sheetStream) start(t xml.StartElement) error {
-	switch t.Name.Local {
+// start handles a start tag; name is only valid up to the next token.
+func (s *sheetStream) start(name []byte) error {
+	switch string(name) {
 	case "row":
-		return s.startRow(t.Attr)
+		return s.startRow()
 	case "c":
-		return s.startCell(t.Attr)
+		return s.startCell()
 	case "v":
 		if s.inCell {
 			s.text = &s.cell.v
@@ -120,8 +127,8 @@ func (s *sheetStream) start(t xml.StartElement) error {
 	return nil
 }
 
-func (s *sheetStream) end(name string) error {
-	switch name {
+func (s *sheetStream) end(name []byte) error {
+	switch string(name) {
 	case "v", "t":
 		s.text = nil
 	case "rPh":
@@ -137,26 +144,34 @@ func (s *sheetStream) end(name string) error {
 	return nil
 }
 
-func (s *sheetStream) charData(t xml.CharData) error {
+func (s *sheetStream) charData(t []byte) error {
 	if s.text == nil {
 		return nil
 	}
 	if len(*s.text)+len(t) > s.b.opts.MaxCellBytes {
-		return fmt.Errorf("row %d, %s: the cell holds more than the %d bytes allowed",
-			s.line, columnLetter(s.cell.col-1), s.b.opts.MaxCellBytes)
+		return s.tooLong()
 	}
 	*s.text = append(*s.text, t...)
 	return nil
 }
 
+func (s *sheetStream) tooLong() error {
+	return fmt.Errorf("row %d, %s: the cell holds more than the %d bytes allowed",
+		s.line, columnLetter(s.cell.col-1), s.b.opts.MaxCellBytes)
+}
+
 // startRow takes the row number from the attribute r, or follows the
 // previous row. Rows must come in increasing order, and not so far down
 // that walking the blank rows above would be the work.
-func (s *sheetStream) startRow(attrs []xml.Attr) error {
+func (s *sheetStream) startRow() error {
 	line := s.line + 1
-	if r := attr(attrs, "r"); r != "" {
-		n, err := strconv.Atoi(r)
-		if err != nil || n < 1 {
+	r, err := s.sc.attr("r")
+	if err != nil {
+		return fmt.Errorf("row %d: %w", line, err)
+	}
+	if len(r) > 0 {
+		n, ok := positiveInt(r)
+		if !ok {
 			return fmt.Errorf("row %d: the row number %q is not valid", line, r)
 		}
 		line = n
@@ -175,21 +190,73 @@ func (s *sheetStream) startRow(attrs []xml.Attr) error {
 
 // startCell takes the column, type and style of a cell. A cell without a
 // reference follows the previous one.
-func (s *sheetStream) startCell(attrs []xml.Attr) error {
+func (s *sheetStream) startCell() error {
 	c := xlsxCell{col: s.cell.col + 1, v: s.cell.v[:0], is: s.cell.is[:0]}
-	if r := attr(attrs, "r"); r != "" {
+	r, err := s.sc.attr("r")
+	if err != nil {
+		return fmt.Errorf("row %d: %w", s.line, err)
+	}
+	if len(r) > 0 {
 		col, ok := columnNumber(r)
 		if !ok {
 			return fmt.Errorf("row %d: the cell reference %q is not valid", s.line, r)
 		}
 		c.col = col
 	}
-	c.typ = attr(attrs, "t")
-	if st := attr(attrs, "s"); st != "" {
-		c.style, _ = strconv.Atoi(st)
+
+	typ, err := s.sc.attr("t")
+	if err != nil {
+		return fmt.Errorf("row %d: %w", s.line, err)
 	}
+	c.typ = cellType(typ)
+	st, err := s.sc.attr("s")
+	if err != nil {
+		return fmt.Errorf("row %d: %w", s.line, err)
+	}
+	c.style, _ = positiveInt(st)
+
 	s.cell, s.inCell, s.text = c, true, nil
 	return nil
+}
+
+// cellType returns the type attribute of a cell as a string, without
+// allocating for the types a worksheet uses.
+func cellType(t []byte) string {
+	switch string(t) {
+	case "":
+		return ""
+	case "s":
+		return "s"
+	case "inlineStr":
+		return "inlineStr"
+	case "n":
+		return "n"
+	case "b":
+		return "b"
+	case "str":
+		return "str"
+	case "e":
+		return "e"
+	case "d":
+		return "d"
+	}
+	return string(t)
+}
+
+// positiveInt parses a decimal number of at most nine digits, greater than
+// zero.
+func positiveInt(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, n > 0
 }
 
 // endCell places the value of the cell in the row. Empty cells are left
@@ -330,7 +397,7 @@ func boolValue(v string) string {
 }
 
 // columnNumber returns the 1-based column of a cell reference such as "C5".
-func columnNumber(ref string) (int, bool) {
+func columnNumber(ref []byte) (int, bool) {
 	col, i := 0, 0
 	for ; i < len(ref); i++ {
 		ch := ref[i] | 0x20 // lower case
@@ -343,13 +410,4 @@ func columnNumber(ref string) (int, bool) {
 		}
 	}
 	return col, i > 0
-}
-
-func attr(attrs []xml.Attr, name string) string {
-	for _, a := range attrs {
-		if a.Name.Local == name {
-			return a.Value
-		}
-	}
-	return ""
 }
