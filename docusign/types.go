@@ -34,20 +34,28 @@ var statusNames = [...]string{
 	StatusPermanentFailure: "PermanentFailure",
 }
 
+// statusByKey maps a status folded by statusKey to its Status.
+var statusByKey = func() map[string]Status {
+	m := map[string]Status{"cancelled": StatusCanceled}
+	for i, name := range statusNames {
+		m[statusKey(name)] = Status(i)
+	}
+	return m
+}()
+
+var statusFold = strings.NewReplacer("_", "", "-", "", " ", "")
+
+// statusKey folds a status string: lower case, without underscores, hyphens
+// or spaces.
+func statusKey(s string) string {
+	return statusFold.Replace(strings.ToLower(s))
+}
+
 // ParseStatus maps a status string to a Status, ignoring case, underscores,
 // hyphens and spaces, so "pending_error" and "PendingError" are the same.
 // An unknown value gives StatusUndefined.
 func ParseStatus(s string) Status {
-	norm := strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(s))
-	if norm == "cancelled" {
-		return StatusCanceled
-	}
-	for i, name := range statusNames {
-		if strings.ToLower(name) == norm {
-			return Status(i)
-		}
-	}
-	return StatusUndefined
+	return statusByKey[statusKey(s)]
 }
 
 // String returns the status as the API spells it.

@@ -283,11 +283,16 @@ func (r *Runner) pollOnce(ctx context.Context) error {
 	changes = append(changes, r.reconcile(w.unknown, clones)...)
 	changes = append(changes, r.fetchLost(ctx, lost)...)
 
+	// Lanes whose clone is done may start their next one at once: its intent
+	// then shares a commit with these changes instead of waiting for it. A
+	// crash in between loses nothing: the finished clone is still in flight in
+	// the state file and the next start polls it again.
+	r.release(changes)
 	updated, err := r.apply(changes...)
 	if err != nil {
 		return err
 	}
-	r.release(updated)
+	r.recordDurations(updated)
 	return nil
 }
 
@@ -430,23 +435,32 @@ func (r *Runner) workIDsInUse() map[string]bool {
 	return ids
 }
 
-// release frees the lane slots of jobs that no longer need polling and
-// records how long completed clones took.
-func (r *Runner) release(updated []store.Job) {
+// release frees the lane slots of jobs that the changes make final.
+func (r *Runner) release(changes []store.Change) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+
+	for _, c := range changes {
+		if !c.To.Final() {
+			continue
+		}
+		j := r.jobs[c.Key]
+		l := r.lanes[j.Lane]
+		if l == nil || !l.active[c.Key] {
+			continue
+		}
+		delete(l.active, c.Key)
+		delete(r.missing, c.Key)
+		signal(l.wake)
+	}
+}
+
+// recordDurations remembers how long completed clones took, to pace polling.
+func (r *Runner) recordDurations(updated []store.Job) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 
 	for _, j := range updated {
-		if j.State != store.Completed && j.State != store.Failed && j.State != store.NeedsReview {
-			continue
-		}
-		l := r.lanes[j.Lane]
-		if l == nil || !l.active[j.Key] {
-			continue
-		}
-		delete(l.active, j.Key)
-		delete(r.missing, j.Key)
-		signal(l.wake)
 		if j.State == store.Completed && !j.SubmittedAt.IsZero() && !j.Adopted {
 			r.durations = append(r.durations, j.FinishedAt.Sub(j.SubmittedAt))
 		}

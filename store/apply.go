@@ -75,8 +75,13 @@ func (s *Store) Apply(changes ...Change) ([]Job, error) {
 		return nil, nil
 	}
 
-	out := make([]Job, 0, len(changes))
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	// Batch lets the changes of many goroutines share one commit and one
+	// fsync; each Apply still returns only once its changes are durable. When
+	// a batch fails, bbolt runs each function again on its own, so the
+	// function starts from scratch every time.
+	var out []Job
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		out = make([]Job, 0, len(changes))
 		now := time.Now().UTC()
 		for _, c := range changes {
 			j, err := s.applyOne(tx, c, now)

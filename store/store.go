@@ -73,6 +73,9 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open state file %q: %w", path, err)
 	}
+	// Concurrent Apply calls are gathered for at most this long into one
+	// commit: short enough not to slow a lone caller down.
+	db.MaxBatchDelay = time.Millisecond
 	s := &Store{path: path, db: db, readOnly: opts.ReadOnly}
 
 	if err := s.init(); err != nil {
