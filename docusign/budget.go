@@ -307,7 +307,9 @@ func (b *Budget) learnHourLocked(h http.Header, limit int) {
 
 	var reset time.Time
 	if secs, ok := headerInt(h, "X-RateLimit-Reset"); ok && secs > 0 {
-		reset = time.Unix(int64(secs), 0)
+		// The header has whole seconds: the window may end up to a second
+		// later, and a call sent in that second still counts against it.
+		reset = time.Unix(int64(secs)+1, 0)
 	}
 	switch {
 	case reset.After(b.reset):
