@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path"
 	"strconv"
 	"strings"
@@ -248,7 +249,8 @@ func (wb *workbook) readSharedStrings(name string, budget int64) error {
 	// Each string costs its bytes and a string header.
 	const header = 16
 	var used int64
-	err = eachText(xml.NewDecoder(bufio.NewReaderSize(rc, 64<<10)), "si", func(s string) error {
+	sc := newXMLScanner(bufio.NewReaderSize(rc, 64<<10), int(min(budget, math.MaxInt32)))
+	err = eachText(sc, "si", func(s string) error {
 		used += int64(len(s)) + header
 		if used > budget {
 			return fmt.Errorf("the shared strings need more than the %s allowed", megabytes(budget))
@@ -256,6 +258,9 @@ func (wb *workbook) readSharedStrings(name string, budget int64) error {
 		wb.strings = append(wb.strings, s)
 		return nil
 	})
+	if errors.Is(err, errTextTooLong) {
+		err = fmt.Errorf("the shared strings need more than the %s allowed", megabytes(budget))
+	}
 	if err != nil {
 		return fmt.Errorf("read XLSX part %q: %w", name, err)
 	}
@@ -265,24 +270,23 @@ func (wb *workbook) readSharedStrings(name string, budget int64) error {
 // eachText calls fn with the text of every element named item (a shared
 // string "si" or an inline string "is"), the concatenation of its "t"
 // elements, phonetic runs left out.
-func eachText(dec *xml.Decoder, item string, fn func(string) error) error {
+func eachText(sc *xmlScanner, item string, fn func(string) error) error {
 	var (
 		buf           []byte
 		inItem, inT   bool
 		phoneticDepth int
 	)
 	for {
-		tok, err := dec.RawToken()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
+		tok, err := sc.next(inT)
 		if err != nil {
 			return err
 		}
 
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
+		switch tok {
+		case xmlEOF:
+			return nil
+		case xmlStart:
+			switch string(sc.name) {
 			case item:
 				inItem, buf = true, buf[:0]
 			case "rPh":
@@ -290,8 +294,8 @@ func eachText(dec *xml.Decoder, item string, fn func(string) error) error {
 			case "t":
 				inT = inItem && phoneticDepth == 0
 			}
-		case xml.EndElement:
-			switch t.Name.Local {
+		case xmlEnd:
+			switch string(sc.name) {
 			case item:
 				inItem = false
 				if err := fn(unescapeBSTR(string(buf))); err != nil {
@@ -302,10 +306,11 @@ func eachText(dec *xml.Decoder, item string, fn func(string) error) error {
 			case "t":
 				inT = false
 			}
-		case xml.CharData:
-			if inT {
-				buf = append(buf, t...)
+		case xmlText:
+			if len(buf)+len(sc.text) > sc.maxRaw {
+				return errTextTooLong
 			}
+			buf = append(buf, sc.text...)
 		}
 	}
 }

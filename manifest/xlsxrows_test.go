@@ -70,6 +70,12 @@ func TestReadXLSXStream(t *testing.T) {
 			rows: `<row r="4"><c r="A4" t="inlineStr"><is><t>` + guidA + `</t></is></c>` +
 				`<c r="C4" t="inlineStr"><is><t>Ann</t></is></c><c r="G4"><v>1234567890123456789</v></c></row>`,
 			want: []string{guidA, "", "Ann", "", "", "", "1234567890123456800"}, line: 4},
+		{name: "prefixes, comments, CDATA, references and formulas",
+			rows: `<!-- note --><x:row r="3" spans="1:7"><x:c r="A3" t="inlineStr" foo="a>b"><x:is><x:t>` + guidA +
+				`</x:t></x:is></x:c><x:c r="B3" t="inlineStr"><x:is><x:t><![CDATA[A&B]]></x:t></x:is></x:c>` +
+				`<x:c r="C3" t="str"><x:f>"A"&amp;"nn"</x:f><x:v>Ann</x:v></x:c>` +
+				`<x:c r="D3" t="inlineStr"><x:is><x:t>L&#x65;&#101;&#10;</x:t></x:is></x:c><x:c r="E3"/></x:row>`,
+			want: []string{guidA, "A&B", "Ann", "Lee\n", "", "", ""}, line: 3},
 		{name: "rows out of order", rows: `<row r="5"/><row r="3"/>`, wantErr: "row 3 comes after row 5"},
 		{name: "row far down", rows: `<row r="1048576"/>`, wantErr: "reaches further down"},
 		{name: "cell far right", rows: `<row r="2"><c r="ALM2"><v>1</v></c></row>`, wantErr: "beyond the 1000 columns"},
