@@ -240,11 +240,12 @@ func (r *Runner) recordRefused(ctx context.Context, key string, postErr error) (
 		msg = "interrupted while submitting: " + msg
 	}
 	now := r.opts.Now().UTC()
-	_, err := r.apply(store.Change{Key: key, To: store.Unknown, Note: "outcome unknown", Mutate: func(j *store.Job) {
-		j.LastError = msg
-		j.UnknownSince = now
-		j.ListChecks = 0
-	}})
+	_, err := r.apply(store.Change{Key: key, To: store.Unknown, Note: "outcome unknown",
+		Mutate: func(j *store.Job) {
+			j.LastError = msg
+			j.UnknownSince = now
+			j.ListChecks = 0
+		}})
 	signal(r.wakePoller)
 	return outcomeSent, err
 }

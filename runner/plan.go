@@ -50,7 +50,9 @@ type PlanExisting struct {
 // MakePlan groups rows into lanes and checks, with read-only calls, that every
 // source account can be cloned and which rows already have their clone.
 // cloneTime is the expected duration of one clone.
-func MakePlan(ctx context.Context, api API, rows []manifest.Row, opts Options, cloneTime time.Duration) (Plan, error) {
+func MakePlan(
+	ctx context.Context, api API, rows []manifest.Row, opts Options, cloneTime time.Duration,
+) (Plan, error) {
 	opts = opts.withDefaults()
 	accounts, err := api.ListAssetGroupAccounts(ctx, false)
 	if err != nil {
@@ -104,14 +106,17 @@ func MakePlan(ctx context.Context, api API, rows []manifest.Row, opts Options, c
 
 // resolveSource finds a row's asset group and lane key from the
 // organization's accounts, or says why its source account cannot be cloned.
-func resolveSource(row manifest.Row, byID map[string]docusign.AssetGroupAccount, laneKey string) (group, key string, problem *PlanProblem) {
+func resolveSource(
+	row manifest.Row, byID map[string]docusign.AssetGroupAccount, laneKey string,
+) (group, key string, problem *PlanProblem) {
 	src := strings.ToLower(row.SourceAccountID)
 	acct, ok := byID[src]
 	switch {
 	case !ok:
 		return "", "", &PlanProblem{Line: row.Line,
 			Message: "source account " + row.SourceAccountID + " is not an asset group account of the organization",
-			Hint:    "check source_account_id against `dsclone accounts`; the account must belong to an asset group of this organization"}
+			Hint: "check source_account_id against `dsclone accounts`; " +
+				"the account must belong to an asset group of this organization"}
 	case !acct.Compliant:
 		return "", "", &PlanProblem{Line: row.Line,
 			Message: "source account " + row.SourceAccountID + " is not compliant",

@@ -398,7 +398,8 @@ func (r *Runner) reconcile(unknown []store.Job, clones []docusign.Clone) []store
 		})
 		if c, ok := best[j.Key]; ok {
 			taken[strings.ToLower(c.WorkID)] = true
-			changes = append(changes, store.Change{Key: j.Key, To: store.InFlight, Note: "found in the organization's clone list",
+			changes = append(changes, store.Change{
+				Key: j.Key, To: store.InFlight, Note: "found in the organization's clone list",
 				Mutate: func(j *store.Job) {
 					j.SubmittedAt = j.IntentAt
 					j.LastError = ""
@@ -409,14 +410,18 @@ func (r *Runner) reconcile(unknown []store.Job, clones []docusign.Clone) []store
 
 		checks := j.ListChecks + 1
 		if checks >= 2 && now.Sub(j.UnknownSince) >= r.opts.GraceWindow {
-			changes = append(changes, store.Change{Key: j.Key, To: store.NeedsReview, Note: "not found after the grace window",
+			changes = append(changes, store.Change{
+				Key: j.Key, To: store.NeedsReview, Note: "not found after the grace window",
 				Mutate: func(j *store.Job) {
 					j.ListChecks = checks
 					j.Hint = needsReviewHint
 				}})
 			continue
 		}
-		changes = append(changes, store.Change{Key: j.Key, To: store.Unknown, Mutate: func(j *store.Job) { j.ListChecks = checks }})
+		changes = append(changes, store.Change{
+			Key: j.Key, To: store.Unknown,
+			Mutate: func(j *store.Job) { j.ListChecks = checks },
+		})
 	}
 	return changes
 }
@@ -469,7 +474,9 @@ func (r *Runner) recordDurations(updated []store.Job) {
 
 // bestByKey picks, for each row key, the newest clone created at or after
 // since that keep accepts, preferring a completed one.
-func bestByKey(clones []docusign.Clone, since time.Time, keep func(docusign.Clone) bool) map[string]docusign.Clone {
+func bestByKey(
+	clones []docusign.Clone, since time.Time, keep func(docusign.Clone) bool,
+) map[string]docusign.Clone {
 	best := make(map[string]docusign.Clone)
 	for _, c := range clones {
 		if !keep(c) || (!since.IsZero() && !c.CreatedDate.IsZero() && c.CreatedDate.Before(since)) {

@@ -85,11 +85,14 @@ The first Ctrl-C stops new submissions and waits for the clones in flight (up to
 	fs.StringVar(&f.laneKey, "lane-key", runner.LaneByAssetGroup, "what one lane is: asset-group or source-account")
 	fs.IntVar(&f.laneWidth, "lane-width", 1, "clones a lane keeps in flight at once")
 	fs.IntVar(&f.maxLanes, "max-lanes", 0, "lanes submitting at once (0: no limit; the rate budget is the real limit)")
-	fs.DurationVar(&f.pollInterval, "poll-interval", 15*time.Second, "base polling interval (the runner may poll less often to stay inside the rate budget)")
-	fs.DurationVar(&f.graceWindow, "grace-window", 5*time.Minute, "how long a submission whose answer was lost is looked for before it needs review")
+	fs.DurationVar(&f.pollInterval, "poll-interval", 15*time.Second,
+		"base polling interval (the runner may poll less often to stay inside the rate budget)")
+	fs.DurationVar(&f.graceWindow, "grace-window", 5*time.Minute,
+		"how long a submission whose answer was lost is looked for before it needs review")
 	fs.DurationVar(&f.drainTimeout, "drain-timeout", 10*time.Minute, "after Ctrl-C, how long to keep polling the clones in flight")
 	fs.BoolVar(&f.retryFailed, "retry-failed", false, "queue failed rows again")
-	fs.BoolVar(&f.resubmitUnknown, "resubmit-unknown", false, "queue rows that need review again (each is first looked for in the organization)")
+	fs.BoolVar(&f.resubmitUnknown, "resubmit-unknown", false,
+		"queue rows that need review again (each is first looked for in the organization)")
 	return cmd
 }
 
@@ -183,7 +186,9 @@ func runRun(ctx context.Context, a *app, f *runFlags, manifestPath string, argv 
 }
 
 // drive runs the prepared run with signal handling, progress and reports.
-func drive(ctx context.Context, a *app, st *store.Store, api runner.API, opts runner.Options, outPath string) error {
+func drive(
+	ctx context.Context, a *app, st *store.Store, api runner.API, opts runner.Options, outPath string,
+) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := make(chan struct{})
