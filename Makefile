@@ -28,7 +28,9 @@ test:
 # bench prints one key=value line per scenario. -p 1 runs one package's
 # benchmarks at a time: they measure wall time and must not share the CPUs.
 bench: build
-	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./... | grep -E '^(scenario=|ok|FAIL|---)' || true
+	@out=$$(mktemp); $(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./... >$$out 2>&1; \
+		status=$$?; grep -E '^(scenario=|ok|FAIL|---|panic)' $$out; \
+		[ $$status -eq 0 ] || cat $$out; rm -f $$out; exit $$status
 
 # torture runs the long crash test: at least 200 SIGKILLs of dsclone over 500 rows
 # in 50 asset groups against a faulty simulator. It prints its seed;
