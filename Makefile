@@ -16,7 +16,6 @@ build:
 # results workbook to samples/out/.
 demo: build
 	@mkdir -p $(DEMO_OUT)
-	@rm -f $(DEMO_OUT)/demo.dsclone.db
 	$(BIN) run --simulate --sim-clone-time 2s \
 		--state $(DEMO_OUT)/demo.dsclone.db --out $(DEMO_OUT)/demo.results.xlsx \
 		samples/manifest.xlsx
