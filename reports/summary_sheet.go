@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"time"
 
@@ -178,7 +179,7 @@ func (w *summaryWriter) laneTable(s summary) [2]int {
 		w.num(4, l.Failed)
 		w.num(5, l.Other)
 		w.str(6, formatDuration(l.CloneTime), 0)
-		w.set(7, float64(l.CloneTime.Round(time.Second))/float64(time.Minute))
+		w.set(7, math.Round(l.CloneTime.Minutes()*100)/100)
 		w.time(8, l.FirstStart)
 		w.time(9, l.LastFinish)
 		w.row++
