@@ -165,7 +165,7 @@ func (sc benchScenario) run(b *testing.B) string {
 	}
 	defer sim.Close()
 
-	client := benchClient(b, sim, sc)
+	client := newClient(b, sim, docusign.NewBudgetWindows(sc.hourlyWindow, sc.burstWindow))
 	st, err := store.Open(filepath.Join(b.TempDir(), "state.db"), store.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -200,25 +200,6 @@ func (sc benchScenario) run(b *testing.B) string {
 			"completed once, one at a time", res.Counts, stats.Duplicates, stats.MaxActivePerAssetGroup)
 	}
 	return sc.line(stats, actual)
-}
-
-func benchClient(b *testing.B, sim *simulator.Server, sc benchScenario) *docusign.Client {
-	b.Helper()
-	creds := sim.Credentials()
-	c, err := docusign.New(docusign.Config{
-		BaseURL:     sim.BaseURL(),
-		AuthURL:     sim.AuthURL(),
-		OrgID:       creds.OrgID,
-		AccessToken: docusign.Secret(creds.AccessToken),
-		Timeout:     5 * time.Second,
-		BaseDelay:   10 * time.Millisecond,
-		MaxDelay:    500 * time.Millisecond,
-		Budget:      docusign.NewBudgetWindows(sc.hourlyWindow, sc.burstWindow),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return c
 }
 
 // adminEndpoints are the Admin API calls, as the simulator counts them.

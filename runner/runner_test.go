@@ -73,25 +73,27 @@ func newEnv(t *testing.T, rs []manifest.Row, opts simulator.Options) *env {
 	t.Cleanup(func() { sim.Close() })
 
 	e := &env{sim: sim, m: &manifest.Manifest{Path: "test.csv", Format: "csv", Rows: rs}}
-	e.client = newClient(t, sim)
+	e.client = newClient(t, sim, nil)
 	e.st = openStore(t, filepath.Join(t.TempDir(), "state.db"))
 	return e
 }
 
-func newClient(t *testing.T, sim *simulator.Server) *docusign.Client {
-	t.Helper()
+// newClient returns a client of sim with short retry delays; budget may be nil.
+func newClient(tb testing.TB, sim *simulator.Server, budget *docusign.Budget) *docusign.Client {
+	tb.Helper()
 	creds := sim.Credentials()
 	c, err := docusign.New(docusign.Config{
 		BaseURL:     sim.BaseURL(),
 		AuthURL:     sim.AuthURL(),
 		OrgID:       creds.OrgID,
 		AccessToken: docusign.Secret(creds.AccessToken),
-		Timeout:     2 * time.Second,
+		Timeout:     5 * time.Second,
 		BaseDelay:   5 * time.Millisecond,
-		MaxDelay:    50 * time.Millisecond,
+		MaxDelay:    500 * time.Millisecond,
+		Budget:      budget,
 	})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return c
 }
