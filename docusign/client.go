@@ -21,7 +21,7 @@ import (
 const (
 	traceTokenHeader = "X-DocuSign-TraceToken"
 	excerptLen       = 300
-	maxBodyBytes     = 16 << 20
+	maxBodyBytes     = 64 << 20
 )
 
 // Client calls the Admin API. It is safe for concurrent use.
@@ -158,9 +158,15 @@ func (c *Client) send(ctx context.Context, req request, n int) outcome {
 	defer resp.Body.Close()
 
 	out.status, out.header = resp.StatusCode, resp.Header
-	out.body, err = io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+	out.body, err = io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
 	if err != nil {
 		out.err = fmt.Errorf("read answer: %w", stripSecrets(err, c.red))
+		return out
+	}
+	if len(out.body) > maxBodyBytes {
+		// A cut answer would decode as a broken one, or worse as a shorter
+		// list: say what happened instead.
+		out.err = fmt.Errorf("%s: the answer is larger than %d MiB", req.op, maxBodyBytes>>20)
 		return out
 	}
 	if e := c.answerError(req.op, resp, out.body); e != nil {
@@ -306,12 +312,14 @@ func classify(e *Error, orgID string) (Class, string) {
 		return ClassServer, "the answer was an HTML page, not JSON: the base URI or path is " +
 			"probably wrong for the environment (demo or production, /Management prefix); " +
 			"check --env and --base-url"
-	case e.HTTPStatus == http.StatusTooManyRequests || strings.Contains(code, "APIINVOCATION_LIMIT"):
-		return ClassRateLimited, "Docusign's API rate limit was reached; calls wait for the reset"
 	case strings.EqualFold(e.Code, "invalid_asset_group_work") ||
 		strings.Contains(msg, "max number of active clones"):
+		// Before the rate limit: the status of this answer is not documented
+		// and may be 429, but it must never pause the whole budget.
 		return ClassLaneBusy, "a clone from this asset group or source account is already " +
 			"active; wait for it to finish"
+	case e.HTTPStatus == http.StatusTooManyRequests || strings.Contains(code, "APIINVOCATION_LIMIT"):
+		return ClassRateLimited, "Docusign's API rate limit was reached; calls wait for the reset"
 	case e.HTTPStatus == http.StatusUnauthorized:
 		return ClassAuth, "the access token was refused: it is invalid or expired, or belongs " +
 			"to the other environment (demo or production); check the credentials"
@@ -326,7 +334,7 @@ func classify(e *Error, orgID string) (Class, string) {
 	case e.HTTPStatus >= 500:
 		return ClassServer, "Docusign failed on its side; try again later and give the trace " +
 			"token to Docusign support if it persists"
-	case e.HTTPStatus >= 400 && e.Message != "":
+	case e.HTTPStatus >= 400 && e.HTTPStatus < 500:
 		return ClassRejected, "Docusign refused the request's data: correct it as the message " +
 			"says and run again"
 	}

@@ -82,8 +82,16 @@ func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if readErr == nil && len(body) == maxBodyBytes {
+		// Too large to trace whole: the client still reads all of it.
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+	} else {
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+	}
 	if readErr != nil {
 		e.Error = t.red.redact(readErr.Error())
 		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{readErr}))

@@ -24,7 +24,9 @@ func (r *Runner) assignLanes(ctx context.Context) error {
 		return nil
 	}
 
-	accounts, err := r.api.ListAssetGroupAccounts(ctx, false)
+	// Only compliant accounts can be cloned; asking for them alone also
+	// spares reading a compliance flag the API may leave out.
+	accounts, err := r.api.ListAssetGroupAccounts(ctx, true)
 	if err != nil {
 		return fmt.Errorf("list the organization's asset group accounts: %w", err)
 	}
@@ -91,6 +93,15 @@ func (r *Runner) adoptExisting(ctx context.Context) error {
 				j.SubmittedAt = c.CreatedDate
 				setWork(j, c)
 			}})
+		// A clone already done is recorded so at once: polling it would
+		// stretch every list call back to its creation date.
+		if c.Status.Completed() {
+			j := r.job(key)
+			j.State = store.InFlight
+			if done, changed := r.progressChange(j, c); changed {
+				changes = append(changes, done)
+			}
+		}
 	}
 	_, err = r.apply(changes...)
 	return err
@@ -193,7 +204,13 @@ func (r *Runner) submit(ctx context.Context, key string) (outcome, error) {
 	clone, postErr := r.api.CloneAccount(ctx, cloneRequest(j))
 	r.crashpoint("answer")
 	if postErr == nil {
-		return outcomeSent, r.recordAccepted(key, clone)
+		err := r.recordAccepted(key, clone)
+		if err != nil {
+			// The next start finds the clone by its row; say which it is.
+			r.log.Error().Err(err).Int("row", j.Row.Line).Str("job", key).Str("work_id", clone.WorkID).
+				Msg("clone accepted but not recorded")
+		}
+		return outcomeSent, err
 	}
 	return r.recordRefused(ctx, key, postErr)
 }
@@ -225,7 +242,8 @@ func (r *Runner) recordRefused(ctx context.Context, key string, postErr error) (
 		if err := r.withdraw(key, "authorization refused"); err != nil {
 			return outcomeRetry, err
 		}
-		return outcomeRetry, fmt.Errorf("submit row %d: %w", r.job(key).Row.Line, postErr)
+		r.abort(fmt.Errorf("submit row %d: %w", r.job(key).Row.Line, postErr))
+		return outcomeRetry, nil
 	case !unknown && (class == docusign.ClassRejected || class == docusign.ClassNotFound):
 		_, err := r.apply(store.Change{Key: key, To: store.Failed, Note: "rejected", Mutate: func(j *store.Job) {
 			j.LastError = msg

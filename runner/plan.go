@@ -54,7 +54,7 @@ func MakePlan(
 	ctx context.Context, api API, rows []manifest.Row, opts Options, cloneTime time.Duration,
 ) (Plan, error) {
 	opts = opts.withDefaults()
-	accounts, err := api.ListAssetGroupAccounts(ctx, false)
+	accounts, err := api.ListAssetGroupAccounts(ctx, true)
 	if err != nil {
 		return Plan{}, fmt.Errorf("list the organization's asset group accounts: %w", err)
 	}
@@ -114,7 +114,8 @@ func resolveSource(
 	switch {
 	case !ok:
 		return "", "", &PlanProblem{Line: row.Line,
-			Message: "source account " + row.SourceAccountID + " is not an asset group account of the organization",
+			Message: "source account " + row.SourceAccountID +
+				" is not a compliant asset group account of the organization",
 			Hint: "check source_account_id against `dsclone accounts`; " +
 				"the account must belong to an asset group of this organization"}
 	case !acct.Compliant:

@@ -103,9 +103,12 @@ func (r *Runner) nextPoll(last time.Time) (time.Duration, bool) {
 	if due.After(next) {
 		next = due
 	}
-	// The longest wait still applies, unless the rate budget asks for more.
-	if latest := last.Add(max(r.opts.PollInterval, r.budgetInterval())); next.After(latest) {
+	if latest := last.Add(r.opts.PollInterval); next.After(latest) {
 		next = latest
+	}
+	// The rate budget may ask for longer, to leave calls to submissions.
+	if floor := last.Add(r.budgetInterval()); floor.After(next) {
+		next = floor
 	}
 	return next.Sub(now), true
 }
@@ -303,7 +306,8 @@ func (r *Runner) pollFailed(ctx context.Context, err error) error {
 		return nil
 	}
 	if docusign.ClassOf(err) == docusign.ClassAuth {
-		return fmt.Errorf("poll clones: %w", err)
+		r.abort(fmt.Errorf("poll clones: %w", err))
+		return nil
 	}
 	r.log.Warn().Err(err).Msg("poll clones failed; trying again at the next interval")
 	return nil
@@ -341,6 +345,9 @@ func (r *Runner) fetchLost(ctx context.Context, lost []store.Job) []store.Change
 			msg := err.Error()
 			changes = append(changes, store.Change{Key: j.Key, To: store.Unknown, Note: "work id not found",
 				Mutate: func(j *store.Job) {
+					// Forget the id Docusign does not know, so that the
+					// listing may find the row's clone again.
+					j.WorkID = ""
 					j.LastError = msg
 					j.UnknownSince = now
 					j.ListChecks = 0
@@ -374,6 +381,9 @@ func (r *Runner) progressChange(j store.Job, c docusign.Clone) (store.Change, bo
 			return
 		}
 		j.FinishedAt = now
+		if to == store.Completed {
+			j.LastError = ""
+		}
 		if to == store.Failed {
 			j.LastError = failureMessage(c)
 			j.Hint = failureHint(c)

@@ -3,6 +3,7 @@ package runner
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -56,6 +57,11 @@ func Prepare(st *store.Store, m *manifest.Manifest, run store.Run, opts Options)
 	if err != nil {
 		return store.Run{}, Diff{}, err
 	}
+	if found && !sameTarget(prev, run) {
+		return store.Run{}, Diff{}, fmt.Errorf("%w: state file %q holds a run against organization %s (%s), "+
+			"not %s (%s); give this run its own --state file", ErrOtherTarget, st.Path(),
+			prev.OrgID, prev.Env, run.OrgID, run.Env)
+	}
 	run = mergeRun(prev, found, run, m, opts, now)
 	if err := st.PutRun(run); err != nil {
 		return store.Run{}, Diff{}, err
@@ -77,6 +83,20 @@ func Prepare(st *store.Store, m *manifest.Manifest, run store.Run, opts Options)
 	}
 	diff.Requeued = requeued
 	return run, diff, nil
+}
+
+// ErrOtherTarget is returned by Prepare when the state file holds a run
+// against another organization or environment: its jobs say nothing of this
+// one, and resuming it would report clones that do not exist here.
+var ErrOtherTarget = errors.New("state file belongs to another organization or environment")
+
+// sameTarget reports whether run aims at the organization and environment
+// the recorded run did. A recorded run without an organization matches any.
+func sameTarget(prev, run store.Run) bool {
+	if prev.OrgID == "" {
+		return true
+	}
+	return strings.EqualFold(prev.OrgID, run.OrgID) && prev.Env == run.Env
 }
 
 // mergeRun keeps the identity of an existing run and takes the rest from the

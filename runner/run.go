@@ -29,7 +29,9 @@ type Runner struct {
 	durations []time.Duration
 
 	stopping      atomic.Bool
-	drainDeadline atomic.Int64 // unix nanoseconds; set when stopping
+	drainDeadline atomic.Int64 // unix nanoseconds; set before stopping
+	drainCancel   context.CancelFunc
+	fatal         error // the error that stopped the run early, under mu
 	wakePoller    chan struct{}
 }
 
@@ -90,11 +92,16 @@ func (r *Runner) work(ctx context.Context, stop <-chan struct{}) error {
 	g, gctx := errgroup.WithContext(ctx)
 	done := make(chan struct{})
 
+	// Polls and submissions end with ctx, or at the drain deadline of a stop.
+	dctx, dcancel := context.WithCancel(gctx)
+	defer dcancel()
+	r.drainCancel = dcancel
+
 	g.Go(func() error { return r.watchStop(gctx, stop, done) })
 	g.Go(func() error { return r.publish(gctx, done) })
 	g.Go(func() error {
 		defer close(done)
-		return r.poll(gctx)
+		return r.poll(dctx)
 	})
 
 	limit := make(chan struct{}, max(r.opts.MaxLanes, 1))
@@ -108,10 +115,15 @@ func (r *Runner) work(ctx context.Context, stop <-chan struct{}) error {
 					return nil
 				}
 			}
-			return r.runLane(gctx, l)
+			return r.runLane(dctx, l)
 		})
 	}
-	return g.Wait()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.fatal
 }
 
 // watchStop turns the first close of stop into a graceful drain.
@@ -123,17 +135,40 @@ func (r *Runner) watchStop(ctx context.Context, stop <-chan struct{}, done <-cha
 	case <-done:
 		return nil
 	}
-	r.drainDeadline.Store(r.opts.Now().Add(r.opts.DrainTimeout).UnixNano())
-	r.stopping.Store(true)
-	r.log.Info().Dur("drain_timeout", r.opts.DrainTimeout).Msg("stopping: no new submissions, draining clones in flight")
+	r.log.Info().Dur("drain_timeout", r.opts.DrainTimeout).
+		Msg("stopping: no new submissions, draining clones in flight")
+	r.halt(r.opts.Now().Add(r.opts.DrainTimeout))
+	time.AfterFunc(r.opts.DrainTimeout, r.drainCancel)
+	return nil
+}
 
+// abort stops the run early because of err, which Run then returns: no new
+// submission, no more polling, but a POST already under way is let finish,
+// so that its answer is recorded.
+func (r *Runner) abort(err error) {
 	r.mu.Lock()
+	if r.fatal == nil {
+		r.fatal = err
+	}
+	r.mu.Unlock()
+	r.log.Error().Err(err).Msg("stopping: no new submissions")
+	r.halt(r.opts.Now())
+}
+
+// halt stops new submissions and lets the poller go on until deadline at the
+// latest. The deadline is stored before the flag, which the poller reads
+// first.
+func (r *Runner) halt(deadline time.Time) {
+	r.mu.Lock()
+	if !r.stopping.Load() || deadline.UnixNano() < r.drainDeadline.Load() {
+		r.drainDeadline.Store(deadline.UnixNano())
+	}
+	r.stopping.Store(true)
 	for _, l := range r.lanes {
 		signal(l.wake)
 	}
 	r.mu.Unlock()
 	signal(r.wakePoller)
-	return nil
 }
 
 // publish writes the snapshot every SnapshotEvery and calls OnCheckpoint
@@ -191,15 +226,18 @@ func (r *Runner) Snapshot() (store.Run, []store.Job) {
 // finish records the end of the session and sums up the jobs.
 func (r *Runner) finish(start time.Time, err error) (Result, error) {
 	run, jobs := r.Snapshot()
-	res := Result{Counts: store.CountJobs(jobs), Duration: r.opts.Now().Sub(start)}
-
-	pending := 0
+	var rows []store.Job
 	for _, j := range jobs {
-		if j.InManifest && !j.State.Final() {
-			pending++
+		if j.InManifest {
+			rows = append(rows, j)
 		}
 	}
-	res.Interrupted = pending > 0
+	res := Result{Counts: store.CountJobs(rows), Duration: r.opts.Now().Sub(start)}
+	for _, j := range rows {
+		if !j.State.Final() {
+			res.Interrupted = true
+		}
+	}
 
 	now := r.opts.Now().UTC()
 	run.UpdatedAt = now

@@ -137,6 +137,8 @@ type Event struct {
 
 // Result is how a run ended.
 type Result struct {
+	// Counts counts the manifest's rows by state; rows no longer in the
+	// manifest are left out.
 	Counts store.Counts
 	// Interrupted is set when the run was stopped before every row was final.
 	Interrupted bool

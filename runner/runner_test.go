@@ -2,6 +2,7 @@ package runner_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -416,5 +417,31 @@ func TestLostStateFileAdoptsExistingClones(t *testing.T) {
 		if !j.Adopted {
 			t.Errorf("row %d not adopted", j.Row.Line)
 		}
+	}
+}
+
+func TestPrepareRefusesAnotherOrganization(t *testing.T) {
+	e := newEnv(t, rows(2, 1), simulator.Options{})
+	if _, _, err := runner.Prepare(e.st, e.m, store.Run{OrgID: "org-a", Env: "demo"}, fastOptions()); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name string
+		run  store.Run
+		ok   bool
+	}{
+		{name: "same organization and environment", run: store.Run{OrgID: "ORG-A", Env: "demo"}, ok: true},
+		{name: "other organization", run: store.Run{OrgID: "org-b", Env: "demo"}},
+		{name: "other environment", run: store.Run{OrgID: "org-a", Env: "production"}},
+		{name: "the simulator", run: store.Run{OrgID: "org-a", Env: "simulator"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := runner.Prepare(e.st, e.m, tt.run, fastOptions())
+			if tt.ok != (err == nil) || (err != nil && !errors.Is(err, runner.ErrOtherTarget)) {
+				t.Fatalf("err = %v, want ok=%v", err, tt.ok)
+			}
+		})
 	}
 }

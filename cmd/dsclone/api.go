@@ -65,6 +65,12 @@ func (f *apiFlags) config(a *app) docusign.Config {
 		return getenv(env)
 	}
 
+	// A JWT flag on the command line beats a token left in the environment.
+	token := f.accessToken
+	if token == "" && f.integrationKey == "" && f.userID == "" && f.privateKeyFile == "" {
+		token = getenv(docusign.EnvAccessToken)
+	}
+
 	return docusign.Config{
 		Env:            f.envName(),
 		BaseURL:        f.baseURL,
@@ -73,7 +79,7 @@ func (f *apiFlags) config(a *app) docusign.Config {
 		IntegrationKey: pick(f.integrationKey, docusign.EnvIntegrationKey),
 		UserID:         pick(f.userID, docusign.EnvUserID),
 		PrivateKeyFile: pick(f.privateKeyFile, docusign.EnvPrivateKeyFile),
-		AccessToken:    docusign.Secret(pick(f.accessToken, docusign.EnvAccessToken)),
+		AccessToken:    docusign.Secret(token),
 		Logger:         a.log,
 	}
 }

@@ -92,7 +92,7 @@ func TestExitCodes(t *testing.T) {
 	valid := copySample(t, "manifest.csv")
 	invalid := copySample(t, "invalid.csv")
 	locked := copySample(t, "manifest.csv")
-	st, err := store.Open(locked+".dsclone.db", store.Options{})
+	st, err := store.Open(locked+".simulated.dsclone.db", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

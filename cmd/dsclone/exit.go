@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/dsclone/dsclone/docusign"
+	"github.com/dsclone/dsclone/runner"
 )
 
 // Exit codes, listed in the root command's help.
@@ -60,10 +63,18 @@ func codeOf(err error) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	if isArgsError(err) {
+	if isArgsError(err) || isConfigError(err) {
 		return exitUsage
 	}
 	return exitIncomplete
+}
+
+// isConfigError recognises what the user must fix in the configuration:
+// missing or refused credentials, a state file of another organization.
+func isConfigError(err error) bool {
+	return errors.Is(err, docusign.ErrMissingCredential) ||
+		errors.Is(err, runner.ErrOtherTarget) ||
+		docusign.ClassOf(err) == docusign.ClassAuth
 }
 
 // isArgsError recognises cobra's errors about commands and arguments, which

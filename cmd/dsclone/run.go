@@ -8,7 +8,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -113,6 +112,15 @@ func (f *runFlags) check() error {
 	return nil
 }
 
+// envName is the environment a run records: the embedded simulator is one
+// of its own, so that its state is never taken for a real one.
+func (f *runFlags) envName() string {
+	if f.simulate.enabled {
+		return "simulator"
+	}
+	return f.api.envName()
+}
+
 // runnerOptions turns the flags into runner options.
 func (f *runFlags) runnerOptions() runner.Options {
 	opts := runner.Options{
@@ -144,7 +152,7 @@ func runRun(ctx context.Context, a *app, f *runFlags, manifestPath string, argv 
 		return err
 	}
 
-	statePath, err := statePath(manifestPath, f.state)
+	statePath, err := statePath(manifestPath+f.simulate.suffix(), f.state)
 	if err != nil {
 		return err
 	}
@@ -170,13 +178,16 @@ func runRun(ctx context.Context, a *app, f *runFlags, manifestPath string, argv 
 	defer closeClient()
 
 	opts := f.runnerOptions()
-	outPath := resultsPath(manifestPath, statePath, f.out)
+	outPath := resultsPath(manifestPath+f.simulate.suffix(), statePath, f.out)
 	run, diff, err := runner.Prepare(st, m, store.Run{
 		ManifestPath:  absPath(manifestPath),
 		OrgID:         client.OrgID(),
-		Env:           f.api.envName(),
+		Env:           f.envName(),
 		ResumeCommand: resumeCommand(argv),
 	}, opts)
+	if errors.Is(err, runner.ErrOtherTarget) {
+		return withCode(exitUsage, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -192,7 +203,7 @@ func drive(
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := make(chan struct{})
-	interrupted := watchSignals(ctx, a, stop, cancel)
+	watchSignals(ctx, a, stop, cancel)
 
 	jobs, err := st.Jobs()
 	if err != nil {
@@ -224,12 +235,10 @@ func drive(
 	if werr := opts.OnCheckpoint(run, jobs); werr != nil {
 		a.log.Error().Err(werr).Str("path", outPath).Msg("write results workbook")
 	}
-	printSummary(a, run, res, outPath, interrupted.Load())
+	printSummary(a, run, res, outPath)
 
 	switch {
-	case interrupted.Load() || (res.Interrupted && errors.Is(runErr, context.Canceled)):
-		return withCode(exitInterrupted, nil)
-	case runErr != nil:
+	case runErr != nil && !errors.Is(runErr, context.Canceled):
 		return runErr
 	case res.Interrupted:
 		return withCode(exitInterrupted, nil)
@@ -240,9 +249,8 @@ func drive(
 }
 
 // watchSignals closes stop on the first SIGINT or SIGTERM and cancels on the
-// second. The returned flag tells whether a signal came.
-func watchSignals(ctx context.Context, a *app, stop chan struct{}, cancel context.CancelFunc) *atomic.Bool {
-	got := new(atomic.Bool)
+// second.
+func watchSignals(ctx context.Context, a *app, stop chan struct{}, cancel context.CancelFunc) {
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	go func() {
@@ -252,7 +260,6 @@ func watchSignals(ctx context.Context, a *app, stop chan struct{}, cancel contex
 		case <-ctx.Done():
 			return
 		}
-		got.Store(true)
 		a.log.Warn().Msg("interrupted: finishing the clones in flight; press Ctrl-C again to stop at once")
 		close(stop)
 		select {
@@ -262,11 +269,10 @@ func watchSignals(ctx context.Context, a *app, stop chan struct{}, cancel contex
 		case <-ctx.Done():
 		}
 	}()
-	return got
 }
 
 // printSummary tells the user how the run ended and what to do next.
-func printSummary(a *app, run store.Run, res runner.Result, outPath string, interrupted bool) {
+func printSummary(a *app, run store.Run, res runner.Result, outPath string) {
 	c := res.Counts
 	fmt.Fprintf(a.stderr, "\n%d completed, %d failed, %d need review, %d not finished, in %s\n",
 		c[store.Completed], c[store.Failed], c[store.NeedsReview],
@@ -274,7 +280,7 @@ func printSummary(a *app, run store.Run, res runner.Result, outPath string, inte
 	fmt.Fprintf(a.stderr, "results: %s\n", outPath)
 
 	switch {
-	case interrupted || res.Interrupted:
+	case res.Interrupted:
 		fmt.Fprintf(a.stderr, "next: run the same command to resume:\n  %s\n", run.ResumeCommand)
 	case c[store.Failed] > 0:
 		fmt.Fprintf(a.stderr, "next: see the Failed sheet; fix the rows, then:\n  %s --retry-failed\n", run.ResumeCommand)

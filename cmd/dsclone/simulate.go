@@ -33,10 +33,11 @@ func (f *simulateFlags) start(rows []manifest.Row, api *apiFlags) (*simulator.Se
 	}
 
 	srv, err := simulator.New(simulator.Options{
-		CloneTime:   f.cloneTime,
-		CloneSpread: f.cloneTime / 5,
-		Seed:        f.seed,
-		Org:         simulator.OrgFromSources(sources),
+		CloneTime:    f.cloneTime,
+		CloneSpread:  f.cloneTime / 5,
+		HourlyWindow: f.hourlyWindow(),
+		Seed:         f.seed,
+		Org:          simulator.OrgFromSources(sources),
 	})
 	if err != nil {
 		return nil, nil, usageErrorf("--simulate: %w", err)
@@ -51,6 +52,27 @@ func (f *simulateFlags) start(rows []manifest.Row, api *apiFlags) (*simulator.Se
 	api.orgID = creds.OrgID
 	api.accessToken = creds.AccessToken
 	return srv, func() { _ = srv.Close() }, nil
+}
+
+// suffix marks the default state and results files of a simulated run
+// (MANIFEST.simulated.dsclone.db), so that a rehearsal never shares them
+// with a real run.
+func (f *simulateFlags) suffix() string {
+	if f.enabled {
+		return ".simulated"
+	}
+	return ""
+}
+
+// realCloneTime is how long a real clone takes, as Docusign's guide says.
+const realCloneTime = 150 * time.Second
+
+// hourlyWindow scales the hour of Docusign's hourly rate limit as the clone
+// time is scaled, so that a rehearsal meets the budget a real run would: no
+// less, and no more.
+func (f *simulateFlags) hourlyWindow() time.Duration {
+	scaled := time.Duration(float64(time.Hour) * float64(f.cloneTime) / float64(realCloneTime))
+	return min(max(scaled, 10*time.Second), time.Hour)
 }
 
 // pollInterval is the polling interval that suits the simulated clone time.
