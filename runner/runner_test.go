@@ -445,3 +445,29 @@ func TestPrepareRefusesAnotherOrganization(t *testing.T) {
 		})
 	}
 }
+
+func TestRefusedTokenStopsSubmittingWithoutCuttingPosts(t *testing.T) {
+	e := newEnv(t, rows(24, 4), simulator.Options{CloneTime: 100 * time.Millisecond})
+	opts := fastOptions()
+	var once sync.Once
+	opts.OnEvent = func(ev runner.Event) {
+		if ev.Job.State == store.Completed {
+			once.Do(e.sim.ExpireTokens)
+		}
+	}
+
+	res, err := e.runWith(t, opts, nil)
+	if docusign.ClassOf(err) != docusign.ClassAuth {
+		t.Fatalf("err = %v, want an auth error", err)
+	}
+	if !res.Interrupted {
+		t.Error("want the run reported as not finished")
+	}
+	c := countStates(e.jobs(t))
+	if c[store.Unknown]+c[store.NeedsReview]+c[store.Submitting] != 0 {
+		t.Errorf("counts = %v: no POST should have been cut or left unanswered", c)
+	}
+	e.requireNoDuplicates(t, 1)
+}
+
+func countStates(jobs []store.Job) store.Counts { return store.CountJobs(jobs) }
