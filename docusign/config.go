@@ -76,7 +76,10 @@ type Config struct {
 	// consent URL (default DefaultRedirectURI).
 	RedirectURI string
 
-	// HTTPClient supplies the transport (default: a clone of http.DefaultTransport).
+	// HTTPClient supplies the transport (default: a clone of
+	// http.DefaultTransport). Its transport must report connections through
+	// net/http/httptrace (GotConn), as http.Transport does: a POST is taken
+	// for never sent, and retried, only when no connection was obtained.
 	HTTPClient *http.Client
 	// Timeout bounds each request (default 30s).
 	Timeout time.Duration
