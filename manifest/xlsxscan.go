@@ -155,7 +155,7 @@ func (s *xmlScanner) readBang(keepText bool) (xmlToken, error) {
 		return s.skipMarkup("!--", "-->")
 	}
 	if head, _ := s.r.Peek(len(cdata)); string(head) != cdata {
-		return xmlEOF, errors.New("XML syntax error: unsupported declaration <!")
+		return xmlEOF, errors.New("XML syntax error: unsupported declaration (<!DOCTYPE or similar)")
 	}
 
 	s.r.Discard(len(cdata))
