@@ -91,8 +91,11 @@ func TestWriteXLSX(t *testing.T) {
 			checkTableStyle(t, f, SheetFailed)
 
 			parts := zipParts(t, data)
-			if got := slices.Contains(parts, "xl/charts/chart1.xml"); got != tt.wantCharts {
-				t.Errorf("chart1.xml present = %v, want %v (parts %v)", got, tt.wantCharts, parts)
+			// The outcome chart, the rows per lane and the clone minutes per lane.
+			for _, chart := range []string{"xl/charts/chart1.xml", "xl/charts/chart2.xml", "xl/charts/chart3.xml"} {
+				if got := slices.Contains(parts, chart); got != tt.wantCharts {
+					t.Errorf("%s present = %v, want %v (parts %v)", chart, got, tt.wantCharts, parts)
+				}
 			}
 		})
 	}
