@@ -158,7 +158,7 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 func TestSecondProcessOnTheSameStateExitsFour(t *testing.T) {
 	bin := cliBinary(t)
 	path := copySample(t, "manifest.csv")
-	sp := startCLISim(t, bin, path, "--clone-time", "400ms")
+	sp := startCLISim(t, bin, path, "--clone-time", "400ms", "--hourly-window", "10s")
 
 	var firstErr syncBuffer
 	first := sp.runProcess(bin, path, &firstErr)
@@ -176,8 +176,12 @@ func TestSecondProcessOnTheSameStateExitsFour(t *testing.T) {
 	if code := exitCode(err); code != exitLocked {
 		t.Fatalf("second run exit %d, want %d\n%s", code, exitLocked, secondErr.String())
 	}
-	if took := time.Since(start); took > 2*time.Second {
-		t.Errorf("second run took %s to give up, want under 2s", took)
+	// The lock is waited for one second; the rest is starting a process,
+	// which a loaded CI machine may stretch, so the bound here is looser.
+	took := time.Since(start)
+	t.Logf("second run gave up after %s", took.Round(time.Millisecond))
+	if took > 4*time.Second {
+		t.Errorf("second run took %s to give up, want about 1s", took)
 	}
 	if msg := secondErr.String(); !strings.Contains(msg, fmt.Sprint(first.Process.Pid)) {
 		t.Errorf("second run should name the holder's pid %d:\n%s", first.Process.Pid, msg)
@@ -194,7 +198,7 @@ func TestSecondProcessOnTheSameStateExitsFour(t *testing.T) {
 func TestInterruptStopsSubmittingAndResumes(t *testing.T) {
 	bin := cliBinary(t)
 	path := copySample(t, "manifest.csv")
-	sp := startCLISim(t, bin, path, "--clone-time", "600ms")
+	sp := startCLISim(t, bin, path, "--clone-time", "600ms", "--hourly-window", "10s")
 
 	var stderr syncBuffer
 	run := sp.runProcess(bin, path, &stderr)
