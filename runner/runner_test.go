@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -471,3 +472,24 @@ func TestRefusedTokenStopsSubmittingWithoutCuttingPosts(t *testing.T) {
 }
 
 func countStates(jobs []store.Job) store.Counts { return store.CountJobs(jobs) }
+
+func TestWiderLanesBySourceAccount(t *testing.T) {
+	e := newEnv(t, rows(40, 4), simulator.Options{
+		LaneKey: simulator.LaneSourceAccount, LaneWidth: 2, Faults: map[string]float64{simulator.FaultLostAnswer: 0.2},
+	})
+	opts := fastOptions()
+	opts.LaneKey = runner.LaneBySourceAccount
+	opts.LaneWidth = 2
+
+	res := e.run(t, opts)
+	allCompleted(t, res.Counts)
+	e.requireNoDuplicates(t, 2)
+	if got := e.sim.Stats().MaxActivePerAssetGroup; got != 2 {
+		t.Errorf("max active per asset group = %d, want the lanes used at their width of 2", got)
+	}
+	for _, j := range e.jobs(t) {
+		if j.Lane != strings.ToLower(j.Row.SourceAccountID) {
+			t.Fatalf("row %d in lane %q, want its source account", j.Row.Line, j.Lane)
+		}
+	}
+}
