@@ -44,24 +44,17 @@ as source_account_id (and asset_group_id) in the manifest.`,
 }
 
 // runAccounts lists the accounts on stdout.
-func runAccounts(cmd *cobra.Command, a *app, f *accountsFlags) (err error) {
+func runAccounts(cmd *cobra.Command, a *app, f *accountsFlags) error {
 	ctx := cmd.Context()
-	if f.simulate.enabled {
-		stopSim, err := f.startSimulator()
-		if err != nil {
-			return err
-		}
-		defer stopSim()
-	}
-	client, closeClient, err := f.api.connect(ctx, a)
+	rows, err := f.simulatedRows()
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if cerr := closeClient(); cerr != nil && err == nil {
-			err = fmt.Errorf("close --trace-http file: %w", cerr)
-		}
-	}()
+	client, _, closeAll, err := f.simulate.connect(ctx, a, &f.api, rows)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
 
 	accounts, err := client.ListAssetGroupAccounts(ctx, true)
 	if err != nil {
@@ -104,17 +97,16 @@ func printAccountsTable(a *app, accounts []docusign.AssetGroupAccount) error {
 	return nil
 }
 
-// startSimulator serves the embedded simulator, learned from --manifest when
-// given, else its small built-in organization.
-func (f *accountsFlags) startSimulator() (func(), error) {
-	var rows []manifest.Row
-	if f.manifest != "" {
-		m, err := manifest.Read(f.manifest, manifest.ReadOptions{})
-		if err != nil {
-			return nil, usageErrorf("--manifest: %w", err)
-		}
-		rows = m.Rows
+// simulatedRows reads --manifest, whose source accounts the embedded
+// simulator then knows; without it the simulator serves a small built-in
+// organization.
+func (f *accountsFlags) simulatedRows() ([]manifest.Row, error) {
+	if !f.simulate.enabled || f.manifest == "" {
+		return nil, nil
 	}
-	_, stop, err := f.simulate.start(rows, &f.api)
-	return stop, err
+	m, err := manifest.Read(f.manifest, manifest.ReadOptions{})
+	if err != nil {
+		return nil, usageErrorf("--manifest: %w", err)
+	}
+	return m.Rows, nil
 }

@@ -16,8 +16,7 @@ type planFlags struct {
 	manifestFlags
 	api       apiFlags
 	simulate  simulateFlags
-	laneKey   string
-	laneWidth int
+	lanes     laneFlags
 	cloneTime time.Duration
 }
 
@@ -44,36 +43,30 @@ Nothing is submitted and no state file is written.
 	f.manifestFlags.register(fs)
 	f.api.register(fs)
 	f.simulate.register(fs)
-	fs.StringVar(&f.laneKey, "lane-key", runner.LaneByAssetGroup, "what one lane is: asset-group or source-account")
-	fs.IntVar(&f.laneWidth, "lane-width", 1, "clones a lane keeps in flight at once")
+	f.lanes.register(fs)
 	fs.DurationVar(&f.cloneTime, "clone-time", 150*time.Second, "expected duration of one clone, for the estimate (with --simulate: --sim-clone-time)")
 	return cmd
 }
 
 func runPlan(ctx context.Context, a *app, f *planFlags, manifestPath string) error {
-	if ctx == nil {
-		ctx = context.Background()
+	if err := f.lanes.check(); err != nil {
+		return err
 	}
-	m, err := f.load(a, manifestPath, f.api.env)
+	m, err := f.load(a, manifestPath, f.api.envName())
 	if err != nil {
 		return err
 	}
+	client, _, closeAll, err := f.simulate.connect(ctx, a, &f.api, m.Rows)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+
 	cloneTime := f.cloneTime
 	if f.simulate.enabled {
-		_, stopSim, err := f.simulate.start(m.Rows, &f.api)
-		if err != nil {
-			return err
-		}
-		defer stopSim()
 		cloneTime = f.simulate.cloneTime
 	}
-	client, closeClient, err := f.api.connect(ctx, a)
-	if err != nil {
-		return err
-	}
-	defer closeClient()
-
-	opts := runner.Options{LaneKey: f.laneKey, LaneWidth: max(f.laneWidth, 1)}
+	opts := runner.Options{LaneKey: f.lanes.key, LaneWidth: f.lanes.width}
 	p, err := runner.MakePlan(ctx, client, m.Rows, opts, cloneTime)
 	if err != nil {
 		return err

@@ -24,10 +24,9 @@ type runFlags struct {
 	api      apiFlags
 	simulate simulateFlags
 
+	lanes           laneFlags
 	state           string
 	out             string
-	laneKey         string
-	laneWidth       int
 	maxLanes        int
 	pollInterval    time.Duration
 	graceWindow     time.Duration
@@ -81,8 +80,7 @@ The first Ctrl-C stops new submissions and waits for the clones in flight (up to
 	f.simulate.register(fs)
 	fs.StringVar(&f.state, "state", "", "state file (default MANIFEST.dsclone.db)")
 	fs.StringVar(&f.out, "out", "", "results workbook (default MANIFEST.results.xlsx)")
-	fs.StringVar(&f.laneKey, "lane-key", runner.LaneByAssetGroup, "what one lane is: asset-group or source-account")
-	fs.IntVar(&f.laneWidth, "lane-width", 1, "clones a lane keeps in flight at once")
+	f.lanes.register(fs)
 	fs.IntVar(&f.maxLanes, "max-lanes", 0, "lanes submitting at once (0: no limit; the rate budget is the real limit)")
 	fs.DurationVar(&f.pollInterval, "poll-interval", 15*time.Second,
 		"base polling interval (the runner may poll less often to stay inside the rate budget)")
@@ -97,11 +95,8 @@ The first Ctrl-C stops new submissions and waits for the clones in flight (up to
 
 // check validates the flags before anything is opened.
 func (f *runFlags) check() error {
-	if f.laneKey != runner.LaneByAssetGroup && f.laneKey != runner.LaneBySourceAccount {
-		return usageErrorf("--lane-key %q: use %s or %s", f.laneKey, runner.LaneByAssetGroup, runner.LaneBySourceAccount)
-	}
-	if f.laneWidth < 1 {
-		return usageErrorf("--lane-width %d: must be at least 1", f.laneWidth)
+	if err := f.lanes.check(); err != nil {
+		return err
 	}
 	if f.maxLanes < 0 {
 		return usageErrorf("--max-lanes %d: must be 0 (no limit) or more", f.maxLanes)
@@ -124,8 +119,8 @@ func (f *runFlags) envName() string {
 // runnerOptions turns the flags into runner options.
 func (f *runFlags) runnerOptions() runner.Options {
 	opts := runner.Options{
-		LaneKey:         f.laneKey,
-		LaneWidth:       f.laneWidth,
+		LaneKey:         f.lanes.key,
+		LaneWidth:       f.lanes.width,
 		MaxLanes:        f.maxLanes,
 		PollInterval:    f.pollInterval,
 		GraceWindow:     f.graceWindow,
@@ -144,10 +139,7 @@ func (f *runFlags) runnerOptions() runner.Options {
 // runRun is `dsclone run`: validate, open the state, connect, prepare, run,
 // report.
 func runRun(ctx context.Context, a *app, f *runFlags, manifestPath string, argv []string) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	m, err := f.load(a, manifestPath, f.api.env)
+	m, err := f.load(a, manifestPath, f.api.envName())
 	if err != nil {
 		return err
 	}
@@ -162,20 +154,14 @@ func runRun(ctx context.Context, a *app, f *runFlags, manifestPath string, argv 
 	}
 	defer st.Close()
 
-	if f.simulate.enabled {
-		sim, stopSim, err := f.simulate.start(m.Rows, &f.api)
-		if err != nil {
-			return err
-		}
-		defer stopSim()
-		defer logSimStats(a, sim)
-		a.log.Info().Msg("running against the embedded simulator: no real account is created")
-	}
-	client, closeClient, err := f.api.connect(ctx, a)
+	client, sim, closeAll, err := f.simulate.connect(ctx, a, &f.api, m.Rows)
 	if err != nil {
 		return err
 	}
-	defer closeClient()
+	defer closeAll()
+	if sim != nil {
+		defer logSimStats(a, sim)
+	}
 
 	opts := f.runnerOptions()
 	outPath := resultsPath(manifestPath+f.simulate.suffix(), statePath, f.out)

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/dsclone/dsclone/docusign"
 	"github.com/dsclone/dsclone/manifest"
 	"github.com/dsclone/dsclone/simulator"
 )
@@ -78,6 +80,34 @@ func (f *simulateFlags) hourlyWindow() time.Duration {
 // pollInterval is the polling interval that suits the simulated clone time.
 func (f *simulateFlags) pollInterval() time.Duration {
 	return max(f.cloneTime/10, 50*time.Millisecond)
+}
+
+// connect serves the embedded simulator when --simulate asks for it and
+// points api at it, then connects. closeAll closes the client's trace file
+// and stops the simulator; sim is nil without --simulate.
+func (f *simulateFlags) connect(
+	ctx context.Context, a *app, api *apiFlags, rows []manifest.Row,
+) (client *docusign.Client, sim *simulator.Server, closeAll func(), err error) {
+	stopSim := func() {}
+	if f.enabled {
+		if sim, stopSim, err = f.start(rows, api); err != nil {
+			return nil, nil, nil, err
+		}
+		a.log.Info().Msg("running against the embedded simulator: no real account is created")
+	}
+
+	client, closeClient, err := api.connect(ctx, a)
+	if err != nil {
+		stopSim()
+		return nil, nil, nil, err
+	}
+	closeAll = func() {
+		if err := closeClient(); err != nil {
+			a.log.Warn().Err(err).Msg("close the --trace-http file")
+		}
+		stopSim()
+	}
+	return client, sim, closeAll, nil
 }
 
 // logSimStats tells what the embedded simulator saw, so that a rehearsal
