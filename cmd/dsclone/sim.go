@@ -119,13 +119,7 @@ func orgFromManifest(path string) (simulator.Org, error) {
 		return simulator.Org{}, withCode(exitInvalid, fmt.Errorf("--manifest: %w", err))
 	}
 
-	sources := make([]simulator.Source, 0, len(m.Rows))
-	for _, r := range m.Rows {
-		sources = append(sources, simulator.Source{
-			AccountID: r.SourceAccountID, AssetGroupID: r.AssetGroupID, AdminEmail: r.AdminEmail,
-		})
-	}
-	org := simulator.OrgFromSources(sources)
+	org := orgFromRows(m.Rows)
 	if len(org.Accounts) == 0 {
 		return simulator.Org{}, withCode(exitInvalid,
 			fmt.Errorf("--manifest %q: no row has a source account id that is a GUID", path))

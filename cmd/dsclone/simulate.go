@@ -29,17 +29,12 @@ func (f *simulateFlags) register(fs *pflag.FlagSet) {
 // start serves an embedded simulator learned from the manifest's rows and
 // points api at it. The returned func stops it.
 func (f *simulateFlags) start(rows []manifest.Row, api *apiFlags) (*simulator.Server, func(), error) {
-	sources := make([]simulator.Source, 0, len(rows))
-	for _, r := range rows {
-		sources = append(sources, simulator.Source{AccountID: r.SourceAccountID, AssetGroupID: r.AssetGroupID, AdminEmail: r.AdminEmail})
-	}
-
 	srv, err := simulator.New(simulator.Options{
 		CloneTime:    f.cloneTime,
 		CloneSpread:  f.cloneTime / 5,
 		HourlyWindow: f.hourlyWindow(),
 		Seed:         f.seed,
-		Org:          simulator.OrgFromSources(sources),
+		Org:          orgFromRows(rows),
 	})
 	if err != nil {
 		return nil, nil, usageErrorf("--simulate: %w", err)
@@ -64,6 +59,19 @@ func (f *simulateFlags) suffix() string {
 		return ".simulated"
 	}
 	return ""
+}
+
+// orgFromRows is the organization a simulator learns from manifest rows:
+// every source account compliant, every admin an organization admin. No rows
+// give an empty organization, for which the simulator serves its own.
+func orgFromRows(rows []manifest.Row) simulator.Org {
+	sources := make([]simulator.Source, 0, len(rows))
+	for _, r := range rows {
+		sources = append(sources, simulator.Source{
+			AccountID: r.SourceAccountID, AssetGroupID: r.AssetGroupID, AdminEmail: r.AdminEmail,
+		})
+	}
+	return simulator.OrgFromSources(sources)
 }
 
 // realCloneTime is how long a real clone takes, as Docusign's guide says.
