@@ -470,7 +470,12 @@ func (r *Runner) release(changes []store.Change) {
 	}
 }
 
-// recordDurations remembers how long completed clones took, to pace polling.
+// keptDurations is how many recent clone durations pace polling: enough for
+// steady quantiles, few enough to sort at every round and to follow a
+// change of pace.
+const keptDurations = 200
+
+// recordDurations remembers how long the latest completed clones took.
 func (r *Runner) recordDurations(updated []store.Job) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -479,6 +484,9 @@ func (r *Runner) recordDurations(updated []store.Job) {
 		if j.State == store.Completed && !j.SubmittedAt.IsZero() && !j.Adopted {
 			r.durations = append(r.durations, j.FinishedAt.Sub(j.SubmittedAt))
 		}
+	}
+	if extra := len(r.durations) - keptDurations; extra > 0 {
+		r.durations = append(r.durations[:0], r.durations[extra:]...)
 	}
 }
 
