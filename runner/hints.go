@@ -2,6 +2,7 @@ package runner
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/dsclone/dsclone/docusign"
@@ -14,7 +15,7 @@ const needsReviewHint = "the answer to this row's submission was lost and its cl
 func failureMessage(c docusign.Clone) string {
 	var parts []string
 	for _, s := range []string{c.FailureError, c.FailureDescription, c.Message} {
-		if s != "" && !contains(parts, s) {
+		if s != "" && !slices.Contains(parts, s) {
 			parts = append(parts, s)
 		}
 	}
@@ -22,15 +23,6 @@ func failureMessage(c docusign.Clone) string {
 		return "Docusign reported " + c.Status.String()
 	}
 	return strings.Join(parts, ": ")
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // failureHint says what to do about a clone that ended without an account.
