@@ -2,6 +2,7 @@ package docusign
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -252,18 +253,9 @@ func parseErrorBody(body []byte) (code, message string) {
 			return string(b)
 		}
 	}
-	code = firstNonEmpty(text(shape.ErrorCode), text(shape.Error))
-	message = firstNonEmpty(text(shape.Message), text(shape.ErrorDescription))
+	code = cmp.Or(text(shape.ErrorCode), text(shape.Error))
+	message = cmp.Or(text(shape.Message), text(shape.ErrorDescription))
 	return code, message
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // retryAfter parses a Retry-After header, in seconds or as an HTTP date.

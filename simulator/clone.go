@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -273,12 +274,7 @@ func validEmail(s string) bool {
 
 // oneOf reports whether s is one of values, ignoring case.
 func oneOf(s string, values []string) bool {
-	for _, v := range values {
-		if strings.EqualFold(s, v) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(values, func(v string) bool { return strings.EqualFold(s, v) })
 }
 
 // tripleKey identifies what a clone asks for: its source account, target name
